@@ -1,0 +1,57 @@
+/**
+ * Runs one plugin command in this process and captures what a user would see: stdout, stderr and the exit code.
+ * HTTP goes wherever HEROKU_HOST points (nock's default api.heroku.com, or a sandbox on 127.0.0.1).
+ */
+import {Config} from '@oclif/core'
+import {fileURLToPath} from 'node:url'
+
+export interface CommandResult {
+  error?: Error
+  exitCode: number
+  stderr: string
+  stdout: string
+}
+
+type RunnableCommand = {run(argv: string[], config: Config): Promise<unknown>}
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+let loaded: Promise<Config> | undefined
+
+export async function runCommand(command: RunnableCommand, argv: string[], env: Record<string, string | undefined> = {}): Promise<CommandResult> {
+  loaded ??= Config.load({root})
+  const config = await loaded
+  const saved = Object.fromEntries(Object.keys(env).map(name => [name, process.env[name]]))
+  const output = {stderr: '', stdout: ''}
+  const writes = {stderr: process.stderr.write, stdout: process.stdout.write}
+  const capture = (stream: 'stderr' | 'stdout') => (chunk: string | Uint8Array, ...rest: unknown[]) => {
+    output[stream] += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')
+    const callback = rest.find(argument => typeof argument === 'function') as (() => void) | undefined
+    callback?.()
+    return true
+  }
+
+  setEnv(env)
+  process.stdout.write = capture('stdout') as typeof process.stdout.write
+  process.stderr.write = capture('stderr') as typeof process.stderr.write
+  try {
+    await command.run(argv, config)
+    return {exitCode: 0, ...output}
+  } catch (error) {
+    const failure = error as Error & {oclif?: {exit?: number}}
+    const exitCode = failure.oclif?.exit ?? 1
+    // oclif's handle() prints this in a real process; keep the same text so tests see what users see.
+    if (exitCode !== 0) output.stderr += ` ›   Error: ${failure.message}\n`
+    return {error: failure, exitCode, ...output}
+  } finally {
+    process.stdout.write = writes.stdout
+    process.stderr.write = writes.stderr
+    setEnv(saved)
+  }
+}
+
+function setEnv(env: Record<string, string | undefined>): void {
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) delete process.env[name]
+    else process.env[name] = value
+  }
+}
