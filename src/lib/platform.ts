@@ -115,6 +115,13 @@ export async function mapPool<T, R>(items: readonly T[], limit: number, task: (i
   return results
 }
 
+interface RequestOptions {
+  body?: unknown
+  headers?: Record<string, string>
+  partial?: boolean
+  readLike?: boolean
+}
+
 const INCLUDE_CONFIG_VARS = {'Accept-Inclusion': 'addon:plan,config_vars'}
 
 export class Platform {
@@ -157,7 +164,7 @@ export class Platform {
     const body = {
       addon: {name: request.addon}, app: {name: request.app}, confirm: request.confirm, name: request.name,
     }
-    return this.write<Attachment>('POST', '/addon-attachments', body, INCLUDE_CONFIG_VARS)
+    return this.write<Attachment>('POST', '/addon-attachments', {body, headers: INCLUDE_CONFIG_VARS})
   }
 
   /** Every attachment of one add-on, on every app (the owner's included), with the config var names each sets. */
@@ -181,7 +188,7 @@ export class Platform {
       name: request.name,
       plan: {name: request.plan},
     }
-    return this.write<Heroku.AddOn>('POST', `/apps/${encodeURIComponent(request.app)}/addons`, body)
+    return this.write<Heroku.AddOn>('POST', `/apps/${encodeURIComponent(request.app)}/addons`, {body})
   }
 
   /**
@@ -189,7 +196,7 @@ export class Platform {
    * is the last guard against cutting every peer off at once (see teardown.ts).
    */
   async destroyAddon(app: string, addon: string): Promise<DestroyResult> {
-    const {body, statusCode} = await this.send<Heroku.AddOn>('DELETE', `/apps/${encodeURIComponent(app)}/addons/${encodeURIComponent(addon)}`, {force: false})
+    const {body, statusCode} = await this.send<Heroku.AddOn>('DELETE', `/apps/${encodeURIComponent(app)}/addons/${encodeURIComponent(addon)}`, {body: {force: false}})
     return {addon: body, pending: statusCode === 202}
   }
 
@@ -226,7 +233,7 @@ export class Platform {
   /** Add-ons matching a name, UUID or attachment name (relative to `app`); an empty list when none does. */
   async resolveAddon(addon: string, app?: string): Promise<Heroku.AddOn[]> {
     try {
-      return await this.write<Heroku.AddOn[]>('POST', '/actions/addons/resolve', {addon, app}, undefined, true)
+      return await this.write<Heroku.AddOn[]>('POST', '/actions/addons/resolve', {body: {addon, app}, readLike: true})
     } catch (error) {
       if (error instanceof PlatformError && error.status === 404 && error.resource !== 'app') return []
       throw error
@@ -239,10 +246,12 @@ export class Platform {
   }
 
   private read<T>(path: string, headers?: Record<string, string>, partial = false): Promise<T> {
-    return this.send<T>('GET', path, undefined, headers, partial).then(response => response.body)
+    return this.send<T>('GET', path, {headers, partial}).then(response => response.body)
   }
 
-  private async send<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>, partial = false, readLike = method === 'GET'): Promise<{body: T, statusCode: number}> {
+  /** `readLike` marks a request that changes nothing (GETs, the resolve actions): those are retried on 5xx too. */
+  private async send<T>(method: string, path: string, options: RequestOptions = {}): Promise<{body: T, statusCode: number}> {
+    const {body, headers, partial = false, readLike = method === 'GET'} = options
     for (let attempt = 0; ; attempt++) {
       try {
         // eslint-disable-next-line no-await-in-loop
@@ -257,13 +266,13 @@ export class Platform {
         const retryable = failure.status === 429 || (readLike && failure.status >= 500)
         if (!retryable || attempt >= this.retries) throw failure
         // eslint-disable-next-line no-await-in-loop
-        await pause(this.retryDelayMs * 2 ** attempt)
+        await pause(this.retryDelayMs * (2 ** attempt))
       }
     }
   }
 
-  private async write<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>, readLike = false): Promise<T> {
-    const response = await this.send<T>(method, path, body, headers, false, readLike)
+  private async write<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.send<T>(method, path, {readLike: false, ...options})
     return response.body
   }
 }
