@@ -13,3 +13,4 @@ export {
   SecureKey,
   SecureKeyPair,
 } from './lib/key.js'
+export {presentWithFallback, type Verification, verifyPresentedKey} from './lib/rotation.js'

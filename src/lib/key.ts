@@ -55,10 +55,12 @@ export class SecureKey {
   /** True for 64 hex digits, the add-on's own format; other text is kept but reported as non-standard. */
   readonly standard: boolean
   readonly #bytes: Buffer
+  readonly #text: string
 
   constructor(text: string) {
     this.standard = STANDARD_KEY.test(text)
     this.#bytes = keyBytes(text)
+    this.#text = text
     this.fingerprint = fingerprintOfBytes(this.#bytes)
   }
 
@@ -70,6 +72,14 @@ export class SecureKey {
   matches(presented: Buffer | string): boolean {
     const bytes = typeof presented === 'string' ? keyBytes(presented.trim()) : presented
     return constantTimeEqual(this.#bytes, bytes)
+  }
+
+  /**
+   * The key's text, for app code that must present it (a client's Authorization header). The only way out of this
+   * object on purpose; the plugin's commands never call it.
+   */
+  reveal(): string {
+    return this.#text
   }
 
   toJSON(): {fingerprint: string, standard: boolean} {
