@@ -1,0 +1,147 @@
+// Runs the real Heroku CLI (the `heroku` devDependency) with this plugin linked from source, against a local server.
+//
+// Every child gets an isolated HOME (one per mocha process, linked once on first use, removed at exit), none of the
+// caller's HEROKU_* or XDG_* variables, and network-guard.mjs preloaded: a connection to anything but the loopback
+// stops the CLI with a marker that `run` turns into a NetworkGuardError naming the host. That is how a test learns
+// that HEROKU_HOST was not honoured (the CLI silently falls back to api.heroku.com) instead of passing by accident.
+import {spawn} from 'node:child_process'
+import {
+  mkdirSync, mkdtempSync, rmSync, writeFileSync,
+} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath, pathToFileURL} from 'node:url'
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
+const herokuBin = join(repoRoot, 'node_modules', 'heroku', 'bin', 'run.js')
+const guardUrl = pathToFileURL(fileURLToPath(new URL('network-guard.mjs', import.meta.url))).href
+
+// Kept in step with network-guard.mjs (plain JavaScript, which the typecheck does not read).
+export const GUARD_MARKER = '[network-guard] blocked'
+export const GUARD_EXIT_CODE = 86
+
+export interface CliResult {
+  exitCode: number
+  stderr: string
+  stdout: string
+}
+
+export interface RunOptions {
+  /** Added to the child's environment: HEROKU_HOST, HEROKU_API_KEY, HEROKU_PARTICLEBOARD_URL and the like. */
+  env?: Record<string, string>
+  /** Written to the child's stdin, which is then closed. stdin is a pipe, never a TTY. */
+  input?: string
+  /** Kill the CLI after this long (default 30 s). */
+  timeoutMs?: number
+}
+
+export class NetworkGuardError extends Error {
+  constructor(
+    readonly host: string,
+    readonly args: string[],
+    readonly result: CliResult,
+  ) {
+    super(`heroku ${args.join(' ')} tried to reach ${host}, which is not the local server: is HEROKU_HOST set to http://127.0.0.1:<port>?\n--- stderr ---\n${result.stderr}`)
+    this.name = 'NetworkGuardError'
+  }
+}
+
+/** The variables that point the CLI (and @heroku-cli/command inside the plugin) at a local server. */
+export function serverEnv(url: string, token: string): Record<string, string> {
+  return {HEROKU_API_KEY: token, HEROKU_HOST: url, HEROKU_PARTICLEBOARD_URL: url}
+}
+
+let home: string | undefined
+let linked: Promise<string> | undefined
+
+function createHome(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'heroku-securekey-home-'))
+  mkdirSync(join(dir, '.cache', 'heroku'), {recursive: true})
+  writeFileSync(join(dir, '.cache', 'heroku', 'terms-of-service'), '')
+  process.once('exit', removeHome)
+  return dir
+}
+
+/** Removes the isolated HOME; the next `run` creates and links a new one. Also runs when the process exits. */
+export function removeHome(): void {
+  if (home) rmSync(home, {force: true, recursive: true})
+  home = undefined
+  linked = undefined
+}
+
+function childEnv(dir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(HEROKU_|XDG_)|^(NODE_OPTIONS|FORCE_COLOR|DEBUG)$/.test(name)))
+  return {
+    ...inherited,
+    DISABLE_TELEMETRY: 'true',
+    HEROKU_DISABLE_AUTOUPDATE: 'true',
+    HEROKU_SKIP_NEW_VERSION_CHECK: 'true',
+    HOME: dir,
+    XDG_CACHE_HOME: join(dir, '.cache'),
+    XDG_CONFIG_HOME: join(dir, '.config'),
+    XDG_DATA_HOME: join(dir, '.local', 'share'),
+    XDG_STATE_HOME: join(dir, '.local', 'state'),
+    ...extra,
+    // Last, so that a caller cannot drop the guard by accident.
+    NODE_OPTIONS: `--import ${guardUrl}`,
+  }
+}
+
+function spawnCli(dir: string, args: string[], options: RunOptions): Promise<CliResult> {
+  const timeoutMs = options.timeoutMs ?? 30_000
+  return new Promise((resolve, reject) => {
+    // --no-deprecation as in the CLI's own shebang; process.execPath so the CLI runs on the Node that runs the tests.
+    const child = spawn(process.execPath, ['--no-deprecation', herokuBin, ...args], {
+      cwd: dir,
+      env: childEnv(dir, options.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk
+    })
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk
+    })
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`heroku ${args.join(' ')} did not finish within ${timeoutMs} ms\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`))
+    }, timeoutMs)
+    child.on('error', error => {
+      clearTimeout(timer)
+      reject(error)
+    })
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      const result = {exitCode: code ?? (signal ? 128 : 1), stderr, stdout}
+      const blocked = stderr.split('\n').find(line => line.startsWith(GUARD_MARKER))
+      if (blocked) reject(new NetworkGuardError(blocked.slice(GUARD_MARKER.length).trim().split(' ')[0], args, result))
+      else resolve(result)
+    })
+    child.stdin.on('error', () => {}) // the CLI may exit before reading its input
+    child.stdin.end(options.input ?? '')
+  })
+}
+
+/** The isolated HOME with this repository linked as a plugin; created and linked once, on first use. */
+export function linkedHome(): Promise<string> {
+  linked ??= (async () => {
+    home = createHome()
+    const result = await spawnCli(home, ['plugins:link', '--no-install', repoRoot], {timeoutMs: 60_000})
+    if (result.exitCode !== 0) {
+      throw new Error(`heroku plugins:link --no-install ${repoRoot} exited ${result.exitCode}\n${result.stderr}`)
+    }
+
+    return home
+  })()
+  return linked
+}
+
+/**
+ * Runs `heroku ...args` with the plugin linked. Resolves with the exit code and output whatever the exit code;
+ * rejects with NetworkGuardError if the CLI tried to reach a host other than the loopback.
+ */
+export async function run(args: string[], options: RunOptions = {}): Promise<CliResult> {
+  return spawnCli(await linkedHome(), args, options)
+}
