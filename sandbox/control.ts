@@ -1,0 +1,218 @@
+import type * as Heroku from '@heroku-cli/schema'
+
+import type {Fault, RouteMatch} from './faults.js'
+import type {Platform} from './platform.js'
+import type {RequestLogEntry} from './request-log.js'
+
+import {ApiError, invalidParams} from './errors.js'
+import {addonJson, attachmentJson, dynoJson, releaseJson} from './representations.js'
+import {ok, Router} from './router.js'
+import {bodyOf} from './routes/helpers.js'
+import {describeConfigChange, validConfigChanges} from './routes/config.js'
+import type {AppRecord} from './state.js'
+
+export interface SandboxControl {
+  addApps(names: number | string[]): void
+  addons(): Heroku.AddOn[]
+  /** Moves the sandbox clock; every securekey add-on past its plan interval (fortnightly = 14 days) rotates. */
+  advanceClock(ms: number): Promise<void>
+  /** Every attachment, with `config_vars` and `addon.plan`. */
+  attachments(): Heroku.AddOnAttachment[]
+  clearFaults(): void
+  clearRequests(): void
+  configVars(app: string): Record<string, string>
+  dynos(app: string): Heroku.Dyno[]
+  flushRotations(): void
+  /** These dynos (all when no names) stop following new releases. */
+  holdDynos(app: string, dynoNames?: string[]): void
+  injectFault(fault: Fault): void
+  releaseDynos(app: string): void
+  releases(app: string): Heroku.Release[]
+  requests(): RequestLogEntry[]
+  /**
+   * Rotates one securekey add-on now. Apps without a delay have the new value when this returns;
+   * the promise resolves when every attached app got it.
+   */
+  rotate(addon: string, options?: {delayMs?: Record<string, number>}): Promise<void>
+  /** Like a user running `heroku config:set`: a release, and the dynos restart. */
+  setConfigVar(app: string, name: string, value: null | string): void
+  setLatency(ms: number, match?: RouteMatch): void
+  setRateLimitRemaining(n: number): void
+}
+
+const INCLUSIONS = {expand: new Set<string>(), include: new Set(['addon:plan', 'config_vars'])}
+
+/** The next N names after the highest `service-K` already there. */
+function nextServiceNames(platform: Platform, count: number): string[] {
+  const taken = [...platform.state.apps.values()].map(app => Number(app.name.match(/^service-(\d+)$/)?.[1] ?? 0))
+  const first = Math.max(0, ...taken) + 1
+  return Array.from({length: count}, (_, i) => `service-${first + i}`)
+}
+
+export function createControl(platform: Platform): SandboxControl {
+  const {faults, log, rotations, state} = platform
+  const appNamed = (name: string): AppRecord => {
+    const app = state.findApp(name)
+    if (!app) throw new ApiError(404, 'not_found', `No app ${name} in the sandbox.`, {resource: 'app'})
+    return app
+  }
+
+  return {
+    addApps(names) {
+      for (const name of typeof names === 'number' ? nextServiceNames(platform, names) : names) state.addApp(name)
+    },
+    addons: () => [...state.addons.values()].map(addon => addonJson(state, addon)),
+    advanceClock: ms => rotations.advanceClock(ms),
+    attachments: () => [...state.attachments.values()].map(attachment => attachmentJson(state, attachment, INCLUSIONS)),
+    clearFaults: () => faults.clear(),
+    clearRequests: () => log.clear(),
+    configVars: app => ({...appNamed(app).config}),
+    dynos(name) {
+      const app = appNamed(name)
+      return app.dynos.map(dyno => dynoJson(app, dyno))
+    },
+    flushRotations: () => rotations.flush(),
+    holdDynos: (app, dynoNames) => state.holdDynos(appNamed(app), dynoNames),
+    injectFault: fault => faults.add(fault),
+    releaseDynos: app => state.releaseDynos(appNamed(app)),
+    releases(name) {
+      const app = appNamed(name)
+      return app.releases.map(release => releaseJson(state, app, release))
+    },
+    requests: () => log.all(),
+    rotate: (addon, options) => rotations.rotate(addon, options?.delayMs),
+    setConfigVar(app, name, value) {
+      const changes = {[name]: value}
+      state.changeConfig(appNamed(app), changes, describeConfigChange(changes), true)
+    },
+    setLatency: (ms, match) => faults.setLatency(ms, match),
+    setRateLimitRemaining(n) {
+      platform.rateLimiter.remaining = n
+    },
+  }
+}
+
+/** `path` matches exactly; `pathPattern` is a regular expression source. */
+function pathMatcher(body: Record<string, unknown>): RegExp | string | undefined {
+  if (typeof body.pathPattern === 'string') return new RegExp(body.pathPattern)
+  return typeof body.path === 'string' ? body.path : undefined
+}
+
+const numberIn = (body: Record<string, unknown>, key: string): number | undefined => {
+  const value = body[key]
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidParams(`${key} must be a number.`)
+  return value
+}
+
+/** The HTTP mirror of `SandboxControl` under `/__sandbox/`, for scripts in other processes. */
+export function controlRouter(platform: Platform, control: SandboxControl): Router {
+  const router = new Router()
+  const wrap = <T>(run: () => T): T => {
+    try {
+      return run()
+    } catch (error) {
+      if (error instanceof ApiError) throw error
+      throw invalidParams(error instanceof Error ? error.message : String(error))
+    }
+  }
+
+  const state = () => ({
+    addons: control.addons(),
+    apps: [...platform.state.apps.values()].map(app => ({
+      config: {...app.config},
+      currentRelease: platform.state.currentRelease(app).version,
+      dynos: control.dynos(app.name),
+      forbidden: app.forbidden,
+      id: app.id,
+      name: app.name,
+    })),
+    attachments: control.attachments(),
+    clock: platform.state.iso(),
+    pendingRotations: platform.rotations.pendingApps(),
+    rateLimitRemaining: platform.rateLimiter.remaining,
+  })
+
+  return router
+  .add('GET', '/state', () => ok(state()))
+  .add('GET', '/requests', () => ok(control.requests()))
+  .add('DELETE', '/requests', () => {
+    control.clearRequests()
+    return ok({cleared: true})
+  })
+  .add('POST', '/rotate', context => wrap(() => {
+    const body = bodyOf(context)
+    if (typeof body.addon !== 'string') throw invalidParams('addon (name or id) is required.')
+    const delayMs = (body.delayMs ?? {}) as Record<string, number>
+    control.rotate(body.addon, {delayMs}).catch(() => {})
+    return ok({addon: body.addon, pending: platform.rotations.pendingApps()})
+  }))
+  .add('POST', '/flush-rotations', () => {
+    control.flushRotations()
+    return ok({pending: platform.rotations.pendingApps()})
+  })
+  .add('GET', '/clock', () => ok({now: platform.state.iso()}))
+  .add('POST', '/clock', async context => {
+    const advanceMs = numberIn(bodyOf(context), 'advanceMs') ?? 0
+    await control.advanceClock(advanceMs)
+    return ok({now: platform.state.iso()})
+  })
+  .add('POST', '/faults', context => {
+    const body = bodyOf(context)
+    const path = pathMatcher(body)
+    if (path === undefined) throw invalidParams('path (exact) or pathPattern (regular expression) is required.')
+    control.injectFault({
+      body: body.body as Fault['body'],
+      count: numberIn(body, 'count'),
+      method: typeof body.method === 'string' ? body.method : undefined,
+      path,
+      reset: body.reset === true,
+      status: numberIn(body, 'status'),
+    })
+    return ok({added: true}, 201)
+  })
+  .add('DELETE', '/faults', () => {
+    control.clearFaults()
+    return ok({cleared: true})
+  })
+  .add('POST', '/latency', context => {
+    const body = bodyOf(context)
+    const ms = numberIn(body, 'ms') ?? 0
+    const path = pathMatcher(body)
+    const method = typeof body.method === 'string' ? body.method : undefined
+    control.setLatency(ms, path === undefined && method === undefined ? undefined : {method, path})
+    return ok({ms})
+  })
+  .add('POST', '/rate-limit', context => {
+    control.setRateLimitRemaining(numberIn(bodyOf(context), 'remaining') ?? 0)
+    return ok({remaining: platform.rateLimiter.remaining})
+  })
+  .add('POST', '/apps', context => {
+    const body = bodyOf(context)
+    const names = Array.isArray(body.names) ? body.names.map(String) : numberIn(body, 'count')
+    if (names === undefined) throw invalidParams('names (array) or count (number) is required.')
+    control.addApps(names)
+    return ok({apps: [...platform.state.apps.values()].map(app => app.name)}, 201)
+  })
+  .add('GET', '/addons', () => ok(control.addons()))
+  .add('GET', '/attachments', () => ok(control.attachments()))
+  .add('GET', '/apps/:app/config-vars', ({params}) => ok(control.configVars(params.app)))
+  .add('PATCH', '/apps/:app/config-vars', context => {
+    const changes = validConfigChanges(bodyOf(context))
+    const app = platform.state.findApp(context.params.app)
+    if (!app) throw new ApiError(404, 'not_found', `No app ${context.params.app} in the sandbox.`, {resource: 'app'})
+    platform.state.changeConfig(app, changes, describeConfigChange(changes), true)
+    return ok(control.configVars(app.name))
+  })
+  .add('GET', '/apps/:app/releases', ({params}) => ok(control.releases(params.app)))
+  .add('GET', '/apps/:app/dynos', ({params}) => ok(control.dynos(params.app)))
+  .add('POST', '/apps/:app/hold-dynos', context => {
+    const {dynos} = bodyOf(context)
+    control.holdDynos(context.params.app, Array.isArray(dynos) ? dynos.map(String) : undefined)
+    return ok(control.dynos(context.params.app))
+  })
+  .add('POST', '/apps/:app/release-dynos', ({params}) => {
+    control.releaseDynos(params.app)
+    return ok(control.dynos(params.app))
+  })
+}

@@ -1,0 +1,50 @@
+import type {Platform} from '../platform.js'
+import type {ListSpec} from '../paging.js'
+import type {Reply, RequestContext} from '../router.js'
+import type {AddonRecord, AppRecord} from '../state.js'
+
+import {addonNotFound, appNotFound, badRequest, forbidden} from '../errors.js'
+import {pageOf} from '../paging.js'
+
+/** An identity in a body: a string, or an object `{name}` / `{id}` as the Heroku CLI sends. */
+export function identityOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value
+  if (value && typeof value === 'object') {
+    const {id, name} = value as {id?: unknown, name?: unknown}
+    if (typeof name === 'string') return name
+    if (typeof id === 'string') return id
+  }
+
+  return undefined
+}
+
+export function bodyOf(context: RequestContext): Record<string, unknown> {
+  const {body} = context
+  if (body === undefined || body === null) return {}
+  if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.')
+  return body as Record<string, unknown>
+}
+
+/** The app by id or name: 404 when unknown, 403 when it exists but this account may not see it. */
+export function appFrom(platform: Platform, identity: string | undefined): AppRecord {
+  const app = identity === undefined ? undefined : platform.state.findApp(identity)
+  if (!app) throw appNotFound()
+  if (app.forbidden) throw forbidden(app.name)
+  return app
+}
+
+export function addonFrom(platform: Platform, identity: string | undefined): AddonRecord {
+  const addon = identity === undefined ? undefined : platform.state.findAddon(identity)
+  if (!addon || platform.state.apps.get(addon.appId)?.forbidden) throw addonNotFound()
+  return addon
+}
+
+export function listReply<T>(platform: Platform, context: RequestContext, items: T[], spec: ListSpec<T>): Reply {
+  return pageOf(items, context.headers.range, spec, platform.settings.pageSize)
+}
+
+export const byIdAndName = <T extends {id?: string, name?: string}>(): ListSpec<T> => ({
+  defaultField: 'id',
+  fields: {id: item => item.id ?? '', name: item => item.name ?? ''},
+  id: item => item.id ?? '',
+})
