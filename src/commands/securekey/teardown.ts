@@ -1,0 +1,68 @@
+import {flags} from '@heroku-cli/command'
+import * as hux from '@heroku/heroku-cli-util/hux'
+import {Args} from '@oclif/core'
+
+import {SecurekeyCommand} from '../../lib/base.js'
+import {
+  dryRunLines, nothingToTearDown, planLines, resultLines, spinnerObserver, type TeardownDocument, teardownDocument,
+} from '../../lib/render/teardown.js'
+import {
+  confirmTeardown, executeTeardown, planTeardown, TeardownStoppedError, teardownTarget,
+} from '../../lib/teardown.js'
+
+export default class Teardown extends SecurekeyCommand {
+  static args = {
+    addon: Args.string({description: 'the securekey add-on (name or UUID); default: the one APP owns'}),
+  }
+  static description = `detach a securekey add-on from every peer app, then destroy it on its owner
+Shows the plan first (each peer, the config var it loses, the destroy), asks for the owner app's name (or --confirm),
+detaches every peer, lists the attachments again, and destroys the add-on on its owner without force, so that no app
+is cut off unannounced. If a step fails, nothing is destroyed and running the same command again finishes the job.
+An app that owns no securekey add-on has nothing to tear down: that is not an error.
+Set HEROKU_SECUREKEY_WAIT_INTERVAL_MS to change how often --wait polls (default 5000).`
+  static enableJsonFlag = true
+  static examples = [
+    {command: '<%= config.bin %> <%= command.id %> -a service-1 --dry-run', description: 'show what would be detached and destroyed, changing nothing'},
+    {command: '<%= config.bin %> <%= command.id %> -a service-1', description: 'tear down the securekey add-on service-1 owns (asks for service-1 to be typed)'},
+    {command: '<%= config.bin %> <%= command.id %> securekey-solid-14332 -a service-1 --confirm service-1 --wait', description: 'without a prompt, waiting until the add-on is gone'},
+  ]
+  static flags = {
+    app: flags.app({required: true}),
+    confirm: flags.string({char: 'c', description: 'the owner app\'s name, to confirm without a prompt'}),
+    'dry-run': flags.boolean({description: 'print the plan and stop, changing nothing'}),
+    remote: flags.remote(),
+    wait: flags.boolean({description: 'wait until the add-on is gone when the provider deprovisions it later'}),
+  }
+
+  async run(): Promise<TeardownDocument> {
+    const {args, flags} = await this.parse(Teardown)
+    const dryRun = flags['dry-run']
+    const target = await teardownTarget(this.platform, {addon: args.addon, app: flags.app})
+    if (!target) {
+      this.log(nothingToTearDown(flags.app))
+      return teardownDocument(undefined, {dryRun})
+    }
+
+    const plan = planTeardown(target.addon, target.attachments)
+    this.log(planLines(plan).join('\n'))
+    if (dryRun) {
+      this.log(dryRunLines(plan).join('\n'))
+      return teardownDocument(plan, {dryRun})
+    }
+
+    await confirmTeardown(plan, {confirm: flags.confirm, interactive: Boolean(process.stdin.isTTY), prompt: hux.confirmCommand})
+    const result = await executeTeardown(this.platform, plan, {
+      observer: spinnerObserver(plan),
+      wait: flags.wait,
+      waitIntervalMs: Number(process.env.HEROKU_SECUREKEY_WAIT_INTERVAL_MS) || undefined,
+    })
+    this.log(resultLines(plan, result).join('\n'))
+    const document = teardownDocument(plan, {dryRun, result})
+    if (result.stopped) {
+      if (this.jsonEnabled()) this.logJson(document)
+      throw new TeardownStoppedError(result.stopped.message)
+    }
+
+    return document
+  }
+}
