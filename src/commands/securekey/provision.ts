@@ -1,0 +1,61 @@
+import {flags} from '@heroku-cli/command'
+
+import {SecurekeyCommand} from '../../lib/base.js'
+import {terminalConfirmer} from '../../lib/confirmation.js'
+import {provision} from '../../lib/provision.js'
+import {type ProvisionDocument, provisionDocument, provisionLines} from '../../lib/render/provision.js'
+
+export default class Provision extends SecurekeyCommand {
+  static description = `create the securekey add-on an app owns and shares, or show the one it already owns
+
+Safe to run again: when the app already owns a securekey add-on, nothing is created and that add-on is shown
+(--another creates one more on purpose, under its own --as name). Prints the add-on, its owner, plan, the config var
+the API reports (SECURE_KEY unless --as) and the skfp1 fingerprint of LATEST; never the key itself.
+
+When the attachment name is already taken on the app, the API asks for a confirmation: type the app's name at the
+prompt, or pass --confirm APP. Without a terminal and without --confirm the command stops, changing nothing, with a
+non-zero exit.
+
+--json prints one document:
+  {"addon": {"id", "name", "app", "plan", "state"} | null (dry run that would create),
+   "attachment": {"name", "config_var"}, "created": true | false, "dry_run": true | false,
+   "fingerprint": {"latest": "skfp1:..." | null (still provisioning, or the var is unreadable)}}`
+  static enableJsonFlag = true
+  static examples = [
+    {command: '<%= config.bin %> <%= command.id %> -a service-1', description: 'create service-1\'s securekey add-on (SECURE_KEY), or show the one it owns'},
+    {command: '<%= config.bin %> <%= command.id %> -a service-1 --wait', description: 'wait until the add-on is provisioned and show its fingerprint'},
+    {command: '<%= config.bin %> <%= command.id %> -a service-1 --dry-run', description: 'show what would be created, changing nothing'},
+    {command: '<%= config.bin %> <%= command.id %> -a service-1 --another --as PARTNER_SECURE', description: 'create a second add-on on purpose, as PARTNER_SECURE_KEY'},
+  ]
+  static flags = {
+    another: flags.boolean({description: 'create another securekey add-on even though the app already owns one (give it its own --as)'}),
+    app: flags.app({required: true}),
+    as: flags.string({description: 'attachment name on the app; the config var is NAME_KEY (default: the API\'s SECURE, so SECURE_KEY)'}),
+    confirm: flags.string({description: 'replace what holds the attachment name on this app without asking (the app\'s name)'}),
+    'dry-run': flags.boolean({description: 'show what would be created; send no mutating request'}),
+    name: flags.string({description: 'globally unique name for the add-on (default: chosen by Heroku, e.g. securekey-solid-14332)'}),
+    plan: flags.string({default: 'fortnightly', description: 'securekey plan'}),
+    'poll-interval': flags.integer({
+      default: 5000, env: 'HEROKU_SECUREKEY_POLL_INTERVAL_MS', hidden: true, min: 1,
+    }),
+    remote: flags.remote(),
+    wait: flags.boolean({description: 'wait until the add-on is provisioned, then show its fingerprint'}),
+  }
+
+  async run(): Promise<ProvisionDocument> {
+    const {flags} = await this.parse(Provision)
+    const outcome = await provision(this.platform, {
+      another: flags.another,
+      app: flags.app,
+      as: flags.as,
+      confirmer: terminalConfirmer(flags.confirm === undefined ? [] : [flags.confirm]),
+      dryRun: flags['dry-run'],
+      name: flags.name,
+      plan: flags.plan,
+      pollIntervalMs: flags['poll-interval'],
+      wait: flags.wait,
+    })
+    for (const line of provisionLines(outcome, flags.app)) this.log(line)
+    return provisionDocument(outcome)
+  }
+}
