@@ -29,9 +29,9 @@ Set HEROKU_SECUREKEY_WAIT_INTERVAL_MS to change how often --wait polls (default 
   static flags = {
     app: flags.app({required: true}),
     confirm: flags.string({char: 'c', description: 'the owner app\'s name, to confirm without a prompt'}),
-    'dry-run': flags.boolean({description: 'print the plan and stop, changing nothing'}),
+    'dry-run': flags.boolean({default: false, description: 'print the plan and stop, changing nothing'}),
     remote: flags.remote(),
-    wait: flags.boolean({description: 'wait until the add-on is gone when the provider deprovisions it later'}),
+    wait: flags.boolean({default: false, description: 'wait until the add-on is gone when the provider deprovisions it later'}),
   }
 
   async run(): Promise<TeardownDocument> {

@@ -1,0 +1,189 @@
+import {expect} from 'chai'
+import nock from 'nock'
+
+import Teardown from '../../../../src/commands/securekey/teardown.js'
+import {runCommand} from '../../../helpers/run-command.js'
+
+const API = 'https://api.heroku.com'
+const ENV = {HEROKU_API_KEY: 'unit-test-token', HEROKU_HOST: undefined, HEROKU_SECUREKEY_WAIT_INTERVAL_MS: '1'}
+const ADDON_ID = '0d3a2f44-8c5e-4d7b-9a11-6f0e2b7c9d10'
+
+const owner = {id: 'a1000000-0000-4000-8000-000000000001', name: 'service-1'}
+const addon = {
+  addon_service: {name: 'securekey'}, app: owner, config_vars: ['SECURE_KEY'], id: ADDON_ID, name: 'securekey-solid-14332',
+  plan: {name: 'securekey:fortnightly'}, state: 'provisioned',
+}
+const postgres = {
+  addon_service: {name: 'heroku-postgresql'}, app: owner, id: 'b2000000-0000-4000-8000-000000000002', name: 'postgresql-round-1',
+  plan: {name: 'heroku-postgresql:essential-0'}, state: 'provisioned',
+}
+
+const attachment = (app: string, name: string) => ({
+  addon: {app: owner, id: ADDON_ID, name: addon.name}, app: {name: app}, config_vars: [`${name}_KEY`], id: `c3000000-0000-4000-8000-00000000000${app.slice(-1)}`, name,
+})
+const ATTACHMENTS = [attachment('service-1', 'SECURE'), attachment('service-2', 'SERVICE_1_SECURE'), attachment('service-3', 'SERVICE_1_SECURE')]
+
+let seen: string[]
+
+function api(): nock.Scope {
+  return nock(API).on('request', (req: {method: string, path: string}) => {
+    seen.push(`${req.method} ${req.path}`)
+  })
+}
+
+function noTerminal(): () => void {
+  const saved = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY')
+  Object.defineProperty(process.stdin, 'isTTY', {configurable: true, value: false})
+  return () => {
+    if (saved) Object.defineProperty(process.stdin, 'isTTY', saved)
+    else delete (process.stdin as {isTTY?: boolean}).isTTY
+  }
+}
+
+const mutating = () => seen.filter(request => !request.startsWith('GET '))
+
+describe('securekey:teardown', () => {
+  let restoreTerminal: () => void
+
+  beforeEach(() => {
+    seen = []
+    restoreTerminal = noTerminal()
+  })
+
+  afterEach(() => {
+    restoreTerminal()
+    nock.cleanAll()
+  })
+
+  it('prints the plan with --dry-run and sends only GET requests', async () => {
+    const scope = api()
+    .get('/apps/service-1/addons').reply(200, [addon, postgres])
+    .get(`/addons/${ADDON_ID}/addon-attachments`).reply(200, ATTACHMENTS)
+
+    const {exitCode, stdout} = await runCommand(Teardown, ['-a', 'service-1', '--dry-run'], ENV)
+
+    expect(exitCode).to.equal(0)
+    expect(stdout).to.equal([
+      'Teardown of securekey-solid-14332 (securekey:fortnightly), owned by service-1:',
+      '  1. Detach SERVICE_1_SECURE from service-2: removes SERVICE_1_SECURE_KEY and restarts service-2',
+      '  2. Detach SERVICE_1_SECURE from service-3: removes SERVICE_1_SECURE_KEY and restarts service-3',
+      '  3. Destroy securekey-solid-14332 on service-1: removes SECURE_KEY and restarts service-1',
+      'Dry run: nothing was changed. To tear it down: heroku securekey:teardown securekey-solid-14332 -a service-1 --confirm service-1',
+      '',
+    ].join('\n'))
+    expect(mutating()).to.deep.equal([])
+    scope.done()
+  })
+
+  it('detaches each peer, lists the attachments again, then destroys on the owner without force', async () => {
+    const scope = api()
+    .get('/apps/service-1/addons').reply(200, [addon])
+    .get(`/addons/${ADDON_ID}/addon-attachments`).reply(200, ATTACHMENTS)
+    .delete(`/addon-attachments/${ATTACHMENTS[1].id}`).reply(200, ATTACHMENTS[1])
+    .delete(`/addon-attachments/${ATTACHMENTS[2].id}`).reply(200, ATTACHMENTS[2])
+    .get(`/addons/${ADDON_ID}/addon-attachments`).reply(200, [ATTACHMENTS[0]])
+    .delete(`/apps/service-1/addons/${ADDON_ID}`, body => body.force === false).reply(200, {...addon, state: 'deprovisioned'})
+
+    const {exitCode, stderr, stdout} = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1'], ENV)
+
+    expect(exitCode, stderr).to.equal(0)
+    expect(stdout).to.include('Detached SERVICE_1_SECURE from service-2: SERVICE_1_SECURE_KEY removed\n')
+    expect(stdout).to.include('Detached SERVICE_1_SECURE from service-3: SERVICE_1_SECURE_KEY removed\n')
+    expect(stdout).to.include('Destroyed securekey-solid-14332 on service-1: teardown complete.\n')
+    expect(stderr).to.include('Detaching securekey-solid-14332 from 2 apps')
+    expect(mutating().at(-1)).to.equal(`DELETE /apps/service-1/addons/${ADDON_ID}`)
+    scope.done()
+  })
+
+  it('stops before any change without a terminal and without --confirm, saying how to confirm', async () => {
+    const scope = api()
+    .get('/apps/service-1/addons').reply(200, [addon])
+    .get(`/addons/${ADDON_ID}/addon-attachments`).reply(200, ATTACHMENTS)
+
+    const {exitCode, stderr} = await runCommand(Teardown, ['-a', 'service-1'], ENV)
+
+    expect(exitCode).to.equal(1)
+    expect(stderr).to.include('There is no terminal to confirm on: re-run with --confirm service-1.')
+    expect(mutating()).to.deep.equal([])
+    scope.done()
+  })
+
+  it('aborts on a --confirm naming another app, changing nothing', async () => {
+    api()
+    .get('/apps/service-1/addons').reply(200, [addon])
+    .get(`/addons/${ADDON_ID}/addon-attachments`).reply(200, ATTACHMENTS)
+
+    const {exitCode, stderr} = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-2'], ENV)
+
+    expect(exitCode).to.equal(1)
+    expect(stderr).to.include('--confirm service-2 does not match service-1, the app that owns securekey-solid-14332: nothing was changed.')
+    expect(mutating()).to.deep.equal([])
+  })
+
+  it('refuses an add-on of another service', async () => {
+    api().get(`/addons/${postgres.name}`).reply(200, postgres)
+
+    const {exitCode, stderr} = await runCommand(Teardown, [postgres.name, '-a', 'service-1', '--confirm', 'service-1'], ENV)
+
+    expect(exitCode).to.equal(1)
+    expect(stderr).to.include('postgresql-round-1 is a heroku-postgresql add-on; securekey:teardown only removes securekey add-ons.')
+    expect(mutating()).to.deep.equal([])
+  })
+
+  it('says there is nothing to tear down, exiting 0, when the app owns no securekey add-on', async () => {
+    api().get('/apps/service-1/addons').reply(200, [postgres])
+
+    const {exitCode, stdout} = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1'], ENV)
+
+    expect(exitCode).to.equal(0)
+    expect(stdout).to.equal('service-1 owns no securekey add-on: nothing to tear down.\n')
+  })
+
+  it('prints the plan and each step\'s result with --json', async () => {
+    api()
+    .get('/apps/service-1/addons').reply(200, [addon])
+    .get(`/addons/${ADDON_ID}/addon-attachments`).reply(200, ATTACHMENTS.slice(0, 2))
+    .delete(`/addon-attachments/${ATTACHMENTS[1].id}`).reply(200, ATTACHMENTS[1])
+    .get(`/addons/${ADDON_ID}/addon-attachments`).reply(200, [ATTACHMENTS[0]])
+    .delete(`/apps/service-1/addons/${ADDON_ID}`).reply(202, {...addon, state: 'deprovisioning'})
+    .get(`/addons/${ADDON_ID}`).reply(404, {id: 'not_found', message: 'Couldn\'t find that add on.', resource: 'add_on'})
+
+    const {exitCode, stderr, stdout} = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1', '--wait', '--json'], ENV)
+
+    expect(exitCode, stderr).to.equal(0)
+    const peer = {app: 'service-2', attachment: {id: ATTACHMENTS[1].id, name: 'SERVICE_1_SECURE'}, config_var: 'SERVICE_1_SECURE_KEY'}
+    expect(JSON.parse(stdout)).to.deep.equal({
+      addon: {id: ADDON_ID, name: 'securekey-solid-14332', owner: 'service-1', plan: 'securekey:fortnightly', state: 'provisioned'},
+      complete: true,
+      dry_run: false,
+      plan: {
+        destroy: {addon: 'securekey-solid-14332', app: 'service-1', config_vars: ['SECURE_KEY']},
+        owner_attachments: [{app: 'service-1', attachment: {id: ATTACHMENTS[0].id, name: 'SECURE'}, config_var: 'SECURE_KEY'}],
+        peers: [peer],
+      },
+      results: {destroyed: {state: 'deprovisioned'}, detached: [{...peer, late: false}], failed: [], stopped: null},
+    })
+  })
+
+  it('prints the document with complete: false and exits 1 when a peer fails to detach under --json', async () => {
+    api()
+    .get('/apps/service-1/addons').reply(200, [addon])
+    .get(`/addons/${ADDON_ID}/addon-attachments`).reply(200, ATTACHMENTS)
+    .delete(`/addon-attachments/${ATTACHMENTS[1].id}`).reply(200, ATTACHMENTS[1])
+    .delete(`/addon-attachments/${ATTACHMENTS[2].id}`).reply(503, {id: 'unavailable', message: 'Service unavailable.'})
+
+    const {exitCode, stderr, stdout} = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1', '--json'], ENV)
+
+    expect(exitCode).to.equal(1)
+    const document = JSON.parse(stdout)
+    expect(document.complete).to.equal(false)
+    expect(document.results.destroyed).to.equal(null)
+    expect(document.results.failed).to.deep.equal([{
+      app: 'service-3', attachment: {id: ATTACHMENTS[2].id, name: 'SERVICE_1_SECURE'}, config_var: 'SERVICE_1_SECURE_KEY',
+      error: {id: 'unavailable', message: 'Service unavailable.', status: 503}, late: false,
+    }])
+    expect(document.results.stopped.reason).to.equal('detach_failed')
+    expect(stderr).to.include('Teardown stopped: securekey-solid-14332 is still attached to service-3')
+    expect(mutating()).not.to.include(`DELETE /apps/service-1/addons/${ADDON_ID}`)
+  })
+})
