@@ -3,13 +3,15 @@ import type * as Heroku from '@heroku-cli/schema'
 import type {Fault, RouteMatch} from './faults.js'
 import type {Platform} from './platform.js'
 import type {RequestLogEntry} from './request-log.js'
+import type {AppRecord} from './state.js'
 
 import {ApiError, invalidParams} from './errors.js'
-import {addonJson, attachmentJson, dynoJson, releaseJson} from './representations.js'
+import {
+  addonJson, attachmentJson, dynoJson, releaseJson,
+} from './representations.js'
 import {ok, Router} from './router.js'
-import {bodyOf} from './routes/helpers.js'
 import {describeConfigChange, validConfigChanges} from './routes/config.js'
-import type {AppRecord} from './state.js'
+import {bodyOf} from './routes/helpers.js'
 
 export interface SandboxControl {
   addApps(names: number | string[]): void
@@ -105,18 +107,19 @@ const numberIn = (body: Record<string, unknown>, key: string): number | undefine
   return value
 }
 
+/** Control errors that are not API errors (a rotation of an unknown add-on...) answer 422 with their message. */
+function wrap<T>(run: () => T): T {
+  try {
+    return run()
+  } catch (error) {
+    if (error instanceof ApiError) throw error
+    throw invalidParams(error instanceof Error ? error.message : String(error))
+  }
+}
+
 /** The HTTP mirror of `SandboxControl` under `/__sandbox/`, for scripts in other processes. */
 export function controlRouter(platform: Platform, control: SandboxControl): Router {
   const router = new Router()
-  const wrap = <T>(run: () => T): T => {
-    try {
-      return run()
-    } catch (error) {
-      if (error instanceof ApiError) throw error
-      throw invalidParams(error instanceof Error ? error.message : String(error))
-    }
-  }
-
   const state = () => ({
     addons: control.addons(),
     apps: [...platform.state.apps.values()].map(app => ({

@@ -61,7 +61,7 @@ function appNames(apps: SandboxOptions['apps']): string[] {
 }
 
 function asyncTimes(option: SandboxOptions['asyncProvisioning']) {
-  if (!option) return undefined
+  if (!option) return
   const times = option === true ? {} : option
   return {deprovisionMs: times.deprovisionMs ?? DEFAULT_PROVISION_MS, provisionMs: times.provisionMs ?? DEFAULT_PROVISION_MS}
 }

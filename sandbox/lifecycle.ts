@@ -1,11 +1,15 @@
 import type {PlanRecord} from './catalog.js'
+import type {
+  AddonRecord, AppRecord, AttachmentRecord, SandboxState,
+} from './state.js'
+import type {Timers} from './timers.js'
 
 import {findService} from './catalog.js'
 import {ApiError, invalidParams} from './errors.js'
-import {addonName, configVarName, normalizeAttachmentName, PROVIDERS} from './provider.js'
+import {
+  addonName, configVarName, normalizeAttachmentName, PROVIDERS,
+} from './provider.js'
 import {attachmentConfigVars} from './representations.js'
-import type {AddonRecord, AppRecord, AttachmentRecord, SandboxState} from './state.js'
-import type {Timers} from './timers.js'
 
 export interface AsyncProvisioning {
   deprovisionMs: number
@@ -184,7 +188,9 @@ export class AddonLifecycle {
 
   private createAttachment(addon: AddonRecord, app: AppRecord, name: string, namespace: null | string): AttachmentRecord {
     const now = this.state.iso()
-    const attachment: AttachmentRecord = {addonId: addon.id, appId: app.id, createdAt: now, id: this.state.ids.uuid(), name, namespace, updatedAt: now}
+    const attachment: AttachmentRecord = {
+      addonId: addon.id, appId: app.id, createdAt: now, id: this.state.ids.uuid(), name, namespace, updatedAt: now,
+    }
     this.state.attachments.set(attachment.id, attachment)
     return attachment
   }

@@ -1,5 +1,6 @@
-import {badRequest} from './errors.js'
 import type {Reply} from './router.js'
+
+import {badRequest} from './errors.js'
 
 /**
  * Heroku list paging. A client sends `Range: <field> [<start>]..[<end>][; max=<n>][, order=asc|desc]`; a
@@ -69,6 +70,34 @@ function compareValues(a: number | string, b: number | string): number {
   return left < right ? -1 : (left > right ? 1 : 0)
 }
 
+/** The items the range asks for, in its order: after its start (exclusive with `]`) and up to its end. */
+function select<T>(items: T[], spec: ListSpec<T>, {field, order, range}: {field: string, order: 'asc' | 'desc', range?: RangeRequest}): T[] {
+  const keyOf = spec.fields[field]
+  const sign = order === 'asc' ? 1 : -1
+  const numeric = items.length > 0 && typeof keyOf(items[0]) === 'number'
+  const parse = (text: string): number | string => (numeric ? Number(text) : text)
+  let selected = [...items].sort((a, b) => sign * (compareValues(keyOf(a), keyOf(b)) || compareValues(spec.id(a), spec.id(b))))
+
+  if (range?.start !== undefined) {
+    const exclusive = range.startExclusive
+    const [value, tieId] = exclusive && field !== 'id' ? splitCursor(range.start) : [range.start, undefined]
+    const cursor = parse(value)
+    selected = selected.filter(item => {
+      const byValue = sign * compareValues(keyOf(item), cursor)
+      if (byValue !== 0) return byValue > 0
+      if (!exclusive) return true
+      return tieId !== undefined && sign * compareValues(spec.id(item), tieId) > 0
+    })
+  }
+
+  if (range?.end !== undefined) {
+    const end = parse(range.end)
+    selected = selected.filter(item => sign * compareValues(keyOf(item), end) <= 0)
+  }
+
+  return selected
+}
+
 /** Answers one page of `items` for the request's Range header: 200 when it is the last page, else 206 + Next-Range. */
 export function pageOf<T>(items: T[], rangeHeader: string | string[] | undefined, spec: ListSpec<T>, pageSize: number): Reply {
   const range = parseRange(Array.isArray(rangeHeader) ? rangeHeader[0] : rangeHeader)
@@ -79,26 +108,7 @@ export function pageOf<T>(items: T[], rangeHeader: string | string[] | undefined
   }
 
   const order = range?.order ?? spec.defaultOrder ?? 'asc'
-  const sign = order === 'asc' ? 1 : -1
-  const parse = (text: string): number | string => (typeof keyOf(items[0] as T) === 'number' ? Number(text) : text)
-  const compare = (a: T, b: T) => sign * (compareValues(keyOf(a), keyOf(b)) || compareValues(spec.id(a), spec.id(b)))
-  let selected = [...items].sort(compare)
-
-  if (range?.start !== undefined && items.length > 0) {
-    const [value, tieId] = range.startExclusive && field !== 'id' ? splitCursor(range.start) : [range.start, undefined]
-    const cursor = parse(value)
-    selected = selected.filter(item => {
-      const byValue = sign * compareValues(keyOf(item), cursor)
-      if (byValue !== 0 || !range.startExclusive) return byValue > 0 || (byValue === 0 && !range.startExclusive)
-      return tieId !== undefined && sign * compareValues(spec.id(item), tieId) > 0
-    })
-  }
-
-  if (range?.end !== undefined && items.length > 0) {
-    const end = parse(range.end)
-    selected = selected.filter(item => sign * compareValues(keyOf(item), end) <= 0)
-  }
-
+  const selected = select(items, spec, {field, order, range})
   const max = Math.max(1, Math.min(range?.max ?? pageSize, pageSize, MAX_PAGE_SIZE))
   const page = selected.slice(0, max)
   const headers: Record<string, string> = {'Accept-Ranges': Object.keys(spec.fields).join(', ')}
@@ -109,8 +119,7 @@ export function pageOf<T>(items: T[], rangeHeader: string | string[] | undefined
   if (selected.length <= max) return {body: page, headers, status: 200}
 
   const last = page.at(-1)!
-  const next = selected[max]
-  const tie = field !== 'id' && compareValues(keyOf(last), keyOf(next)) === 0
+  const tie = field !== 'id' && compareValues(keyOf(last), keyOf(selected[max])) === 0
   const cursor = tie ? `${keyOf(last)}/${spec.id(last)}` : String(keyOf(last))
   headers['Next-Range'] = `${field} ]${cursor}..; max=${range?.max ?? max}, order=${order}`
   return {body: page, headers, status: 206}

@@ -30,7 +30,7 @@ export class RateLimiter {
 
   private refill(): void {
     const now = performance.now()
-    this.tokens = Math.min(this.pool, this.tokens + ((now - this.lastRefill) * this.refillPerMinute) / 60_000)
+    this.tokens = Math.min(this.pool, this.tokens + (((now - this.lastRefill) * this.refillPerMinute) / 60_000))
     this.lastRefill = now
   }
 }

@@ -1,8 +1,14 @@
+/* eslint-disable camelcase -- these objects are the API's wire format, snake_case field names included */
 import type * as Heroku from '@heroku-cli/schema'
 
-import {findPlan, findService, type PlanRecord, type ServiceRecord} from './catalog.js'
+import type {
+  AddonRecord, AppRecord, AttachmentRecord, DynoRecord, ReleaseRecord, SandboxState,
+} from './state.js'
+
+import {
+  findPlan, findService, type PlanRecord, type ServiceRecord,
+} from './catalog.js'
 import {configVarName} from './provider.js'
-import type {AddonRecord, AppRecord, AttachmentRecord, DynoRecord, ReleaseRecord, SandboxState} from './state.js'
 
 /**
  * The JSON the API answers, one function a resource, with every field the schema marks required.
@@ -118,9 +124,9 @@ export function planJson(plan: PlanRecord): Heroku.Plan {
 /** The config var names the add-on's attachments on its owner set (`["SECURE_KEY"]`). */
 export function ownerConfigVars(state: SandboxState, addon: AddonRecord): string[] {
   return state
-    .attachmentsOf(addon)
-    .filter(attachment => attachment.appId === addon.appId)
-    .flatMap(attachment => attachmentConfigVars(addon, attachment))
+  .attachmentsOf(addon)
+  .filter(attachment => attachment.appId === addon.appId)
+  .flatMap(attachment => attachmentConfigVars(addon, attachment))
 }
 
 export function attachmentConfigVars(addon: AddonRecord, attachment: AttachmentRecord): string[] {

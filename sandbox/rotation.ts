@@ -2,7 +2,9 @@ import type {AddonLifecycle} from './lifecycle.js'
 import type {AddonRecord, SandboxState} from './state.js'
 import type {Timers} from './timers.js'
 
-import {rotatedValue, rotationIntervalMs, SECUREKEY_SERVICE, SECUREKEY_VAR} from './provider.js'
+import {
+  rotatedValue, rotationIntervalMs, SECUREKEY_SERVICE, SECUREKEY_VAR,
+} from './provider.js'
 
 interface PendingWrite {
   addonId: string
@@ -29,9 +31,7 @@ export class Rotations {
   async advanceClock(ms: number): Promise<void> {
     this.state.advanceClock(ms)
     const now = this.state.now()
-    const due = [...this.state.addons.values()].filter(
-      addon => addon.serviceName === SECUREKEY_SERVICE && addon.state === 'provisioned' && now - addon.rotatedAt >= rotationIntervalMs(addon.planName),
-    )
+    const due = [...this.state.addons.values()].filter(addon => addon.serviceName === SECUREKEY_SERVICE && addon.state === 'provisioned' && now - addon.rotatedAt >= rotationIntervalMs(addon.planName))
     await Promise.all(due.map(addon => this.rotate(addon.id)))
   }
 

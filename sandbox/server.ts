@@ -1,10 +1,14 @@
 import {randomUUID} from 'node:crypto'
-import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
+import {
+  createServer, type IncomingMessage, type Server, type ServerResponse,
+} from 'node:http'
 
 import type {Platform} from './platform.js'
 import type {Reply, Router} from './router.js'
 
-import {ApiError, badRequest, defaultErrorFor, endpointNotFound, rateLimited, unauthorized} from './errors.js'
+import {
+  ApiError, badRequest, defaultErrorFor, endpointNotFound, rateLimited, unauthorized,
+} from './errors.js'
 
 export const CONTROL_PREFIX = '/__sandbox'
 const FREE_PATHS = new Set(['/account/rate-limits'])
@@ -12,6 +16,19 @@ const FREE_PATHS = new Set(['/account/rate-limits'])
 const sleep = (ms: number) => new Promise(resolve => {
   setTimeout(resolve, ms)
 })
+
+/** One request as read off the wire, before any rule applies. */
+interface Incoming {
+  authorized: boolean
+  body: {error?: ApiError, value?: unknown}
+  method: string
+  path: string
+  request: IncomingMessage
+  requestId: string
+  search: string
+  start: number
+  time: string
+}
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = []
@@ -28,13 +45,29 @@ function tokenOf(request: IncomingMessage): string | undefined {
   return undefined
 }
 
-function parseJson(raw: Buffer): {error?: ApiError, value?: unknown} {
+function parseJson(raw: Buffer): Incoming['body'] {
   if (raw.length === 0) return {}
   try {
     return {value: JSON.parse(raw.toString('utf8'))}
   } catch {
     return {error: badRequest('Invalid JSON in the request body.')}
   }
+}
+
+function errorReply(error: unknown): Reply {
+  if (error instanceof ApiError) return {body: error.body, headers: error.headers, status: error.status}
+  const message = error instanceof Error ? error.message : String(error)
+  return {body: {id: 'internal_server_error', message: `Sandbox error: ${message}`}, status: 500}
+}
+
+async function dispatch(router: Router, incoming: Incoming, path: string): Promise<Reply> {
+  if (incoming.body.error) throw incoming.body.error
+  const route = router.match(incoming.method, path)
+  if (!route) throw endpointNotFound()
+  const {body, method, request, search} = incoming
+  return route.handler({
+    body: body.value, headers: request.headers, method, params: route.params, path, query: new URLSearchParams(search),
+  })
 }
 
 /**
@@ -55,83 +88,80 @@ export function sandboxServer(platform: Platform, api: Router, control: Router):
     response.end(body)
   }
 
-  const errorReply = (error: unknown): Reply => {
-    if (error instanceof ApiError) return {body: error.body, headers: error.headers, status: error.status}
-    const message = error instanceof Error ? error.message : String(error)
-    return {body: {id: 'internal_server_error', message: `Sandbox error: ${message}`}, status: 500}
+  const answerControl = async (incoming: Incoming): Promise<Reply> => {
+    try {
+      if (!incoming.authorized) throw unauthorized()
+      return await dispatch(control, incoming, incoming.path.slice(CONTROL_PREFIX.length) || '/')
+    } catch (error) {
+      return errorReply(error)
+    }
   }
 
-  const dispatch = async (router: Router, request: IncomingMessage, path: string, query: URLSearchParams, body: unknown): Promise<Reply> => {
-    const method = request.method ?? 'GET'
-    const route = router.match(method, path)
-    if (!route) throw endpointNotFound()
-    return route.handler({body, headers: request.headers, method, params: route.params, path, query})
+  /** The answer to an API request, or 'reset' when an injected fault drops the connection. */
+  const answerApi = async (incoming: Incoming): Promise<'reset' | Reply> => {
+    const {method, path} = incoming
+    const latency = platform.faults.latencyFor(method, path)
+    if (latency > 0) await sleep(latency)
+    const fault = platform.faults.take(method, path)
+    if (fault?.reset) return 'reset'
+    try {
+      if (fault) {
+        const status = fault.status ?? 503
+        const {id, message} = {...defaultErrorFor(status), ...fault.body}
+        throw new ApiError(status, id, message)
+      }
+
+      if (!incoming.authorized) throw unauthorized()
+      if (!FREE_PATHS.has(path) && !platform.rateLimiter.take()) throw rateLimited()
+      return await dispatch(api, incoming, path)
+    } catch (error) {
+      return errorReply(error)
+    }
   }
+
+  const log = (incoming: Incoming, status: number) =>
+    platform.log.add({
+      ...(incoming.body.value === undefined ? {} : {body: incoming.body.value}),
+      end: performance.now(),
+      method: incoming.method,
+      path: incoming.path,
+      query: incoming.search,
+      requestId: incoming.requestId,
+      start: incoming.start,
+      status,
+      time: incoming.time,
+    })
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const start = performance.now()
     const time = new Date().toISOString()
-    const requestId = randomUUID()
-    const method = request.method ?? 'GET'
     const url = new URL(request.url ?? '/', 'http://127.0.0.1')
-    const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname
-    const raw = await readBody(request)
-    const json = parseJson(raw)
-    const authorized = tokenOf(request) === platform.settings.token
+    const incoming: Incoming = {
+      authorized: tokenOf(request) === platform.settings.token,
+      body: parseJson(await readBody(request)),
+      method: request.method ?? 'GET',
+      path: url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname,
+      request,
+      requestId: randomUUID(),
+      search: url.search.replace(/^\?/, ''),
+      start,
+      time,
+    }
 
-    if (path === CONTROL_PREFIX || path.startsWith(`${CONTROL_PREFIX}/`)) {
-      let reply: Reply
-      try {
-        if (!authorized) throw unauthorized()
-        if (json.error) throw json.error
-        reply = await dispatch(control, request, path.slice(CONTROL_PREFIX.length) || '/', url.searchParams, json.value)
-      } catch (error) {
-        reply = errorReply(error)
-      }
-
-      send(response, requestId, reply)
+    if (incoming.path === CONTROL_PREFIX || incoming.path.startsWith(`${CONTROL_PREFIX}/`)) {
+      send(response, incoming.requestId, await answerControl(incoming))
       return
     }
 
-    const log = (status: number) =>
-      platform.log.add({
-        ...(json.value === undefined ? {} : {body: json.value}),
-        end: performance.now(),
-        method,
-        path,
-        query: url.search.replace(/^\?/, ''),
-        requestId,
-        start,
-        status,
-        time,
-      })
-
-    const latency = platform.faults.latencyFor(method, path)
-    if (latency > 0) await sleep(latency)
-    const fault = platform.faults.take(method, path)
-    if (fault?.reset) {
-      log(0)
+    const reply = await answerApi(incoming)
+    if (reply === 'reset') {
+      log(incoming, 0)
       request.socket.destroy()
       return
     }
 
-    let reply: Reply
-    try {
-      if (fault) {
-        const status = fault.status ?? 503
-        throw new ApiError(status, fault.body?.id ?? defaultErrorFor(status).id, fault.body?.message ?? defaultErrorFor(status).message)
-      }
-
-      if (!authorized) throw unauthorized()
-      if (!FREE_PATHS.has(path) && !platform.rateLimiter.take()) throw rateLimited()
-      if (json.error) throw json.error
-      reply = await dispatch(api, request, path, url.searchParams, json.value)
-    } catch (error) {
-      reply = errorReply(error)
-    }
-
-    send(response, requestId, reply)
-    log(reply.status)
+    send(response, incoming.requestId, reply)
+    log(incoming, reply.status)
   }
 
   return createServer((request, response) => {

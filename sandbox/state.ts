@@ -150,16 +150,16 @@ export class SandboxState {
     return [...this.addons.values()].filter(addon => addon.appId === app.id)
   }
 
+  advanceClock(ms: number): void {
+    this.clockOffsetMs += ms
+  }
+
   attachmentsOf(addon: AddonRecord): AttachmentRecord[] {
     return [...this.attachments.values()].filter(attachment => attachment.addonId === addon.id)
   }
 
   attachmentsOn(app: AppRecord): AttachmentRecord[] {
     return [...this.attachments.values()].filter(attachment => attachment.appId === app.id)
-  }
-
-  advanceClock(ms: number): void {
-    this.clockOffsetMs += ms
   }
 
   /**

@@ -6,7 +6,9 @@ import {findPlan} from '../catalog.js'
 import {addonNotFound, invalidParams} from '../errors.js'
 import {addonJson, shapeFrom} from '../representations.js'
 import {ok} from '../router.js'
-import {addonFrom, appFrom, bodyOf, byIdAndName, identityOf, listReply} from './helpers.js'
+import {
+  addonFrom, appFrom, bodyOf, byIdAndName, identityOf, listReply,
+} from './helpers.js'
 
 /** Splits `app::name`, the CLI's way of naming an attachment on another app. */
 export function splitAppQualified(identity: string, app: string | undefined): [string | undefined, string] {

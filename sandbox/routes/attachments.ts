@@ -8,7 +8,9 @@ import {attachmentNotFound, invalidParams} from '../errors.js'
 import {attachmentJson, shapeFrom} from '../representations.js'
 import {ok} from '../router.js'
 import {splitAppQualified} from './addons.js'
-import {addonFrom, appFrom, bodyOf, identityOf, listReply} from './helpers.js'
+import {
+  addonFrom, appFrom, bodyOf, identityOf, listReply,
+} from './helpers.js'
 
 export function attachmentRoutes(router: Router, platform: Platform): void {
   const {lifecycle, state} = platform

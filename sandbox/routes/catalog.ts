@@ -1,20 +1,22 @@
 import type {Platform} from '../platform.js'
 import type {Router} from '../router.js'
 
-import {findPlan, findService, plansOf, SERVICES} from '../catalog.js'
+import {
+  findPlan, findService, plansOf, SERVICES,
+} from '../catalog.js'
 import {planNotFound, serviceNotFound} from '../errors.js'
 import {planJson, serviceJson} from '../representations.js'
 import {ok} from '../router.js'
 import {byIdAndName, listReply} from './helpers.js'
 
+function serviceFrom(identity: string) {
+  const service = findService(identity)
+  if (!service) throw serviceNotFound()
+  return service
+}
+
 /** The add-on marketplace: services and their plans. */
 export function catalogRoutes(router: Router, platform: Platform): void {
-  const serviceFrom = (identity: string) => {
-    const service = findService(identity)
-    if (!service) throw serviceNotFound()
-    return service
-  }
-
   router
   .add('GET', '/addon-services', context => listReply(platform, context, SERVICES.map(s => serviceJson(s)), byIdAndName()))
   .add('GET', '/addon-services/:service', ({params}) => ok(serviceJson(serviceFrom(params.service))))
@@ -30,7 +32,7 @@ export function catalogRoutes(router: Router, platform: Platform): void {
   })
   .add('GET', '/plans/:plan', ({params}) => {
     const plan = findPlan(params.plan)
-    if (!plan || !params.plan.includes(':') && plan.id !== params.plan) throw planNotFound()
+    if (!plan || (!params.plan.includes(':') && plan.id !== params.plan)) throw planNotFound()
     return ok(planJson(plan))
   })
 }

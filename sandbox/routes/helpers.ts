@@ -1,9 +1,11 @@
-import type {Platform} from '../platform.js'
 import type {ListSpec} from '../paging.js'
+import type {Platform} from '../platform.js'
 import type {Reply, RequestContext} from '../router.js'
 import type {AddonRecord, AppRecord} from '../state.js'
 
-import {addonNotFound, appNotFound, badRequest, forbidden} from '../errors.js'
+import {
+  addonNotFound, appNotFound, badRequest, forbidden,
+} from '../errors.js'
 import {pageOf} from '../paging.js'
 
 /** An identity in a body: a string, or an object `{name}` / `{id}` as the Heroku CLI sends. */
