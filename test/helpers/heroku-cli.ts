@@ -9,10 +9,10 @@ import {
   mkdirSync, mkdtempSync, rmSync, writeFileSync,
 } from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
-export const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
+export const repoRoot = dirname(dirname(dirname(fileURLToPath(import.meta.url))))
 const herokuBin = join(repoRoot, 'node_modules', 'heroku', 'bin', 'run.js')
 const guardUrl = pathToFileURL(fileURLToPath(new URL('network-guard.mjs', import.meta.url))).href
 
@@ -31,7 +31,7 @@ export interface RunOptions {
   env?: Record<string, string>
   /** Written to the child's stdin, which is then closed. stdin is a pipe, never a TTY. */
   input?: string
-  /** Kill the CLI after this long (default 30 s). */
+  /** Kill the CLI after this long (default 60 s: a busy machine or c8 slows every invocation several times). */
   timeoutMs?: number
 }
 
@@ -88,7 +88,7 @@ function childEnv(dir: string, extra: Record<string, string> = {}): NodeJS.Proce
 }
 
 function spawnCli(dir: string, args: string[], options: RunOptions): Promise<CliResult> {
-  const timeoutMs = options.timeoutMs ?? 30_000
+  const timeoutMs = options.timeoutMs ?? 60_000
   return new Promise((resolve, reject) => {
     // --no-deprecation as in the CLI's own shebang; process.execPath so the CLI runs on the Node that runs the tests.
     const child = spawn(process.execPath, ['--no-deprecation', herokuBin, ...args], {
@@ -128,7 +128,7 @@ function spawnCli(dir: string, args: string[], options: RunOptions): Promise<Cli
 export function linkedHome(): Promise<string> {
   linked ??= (async () => {
     home = createHome()
-    const result = await spawnCli(home, ['plugins:link', '--no-install', repoRoot], {timeoutMs: 60_000})
+    const result = await spawnCli(home, ['plugins:link', '--no-install', repoRoot], {timeoutMs: 120_000})
     if (result.exitCode !== 0) {
       throw new Error(`heroku plugins:link --no-install ${repoRoot} exited ${result.exitCode}\n${result.stderr}`)
     }
