@@ -1,0 +1,103 @@
+import {flags} from '@heroku-cli/command'
+import {Args, Flags} from '@oclif/core'
+import {ux} from '@oclif/core/ux'
+
+import {SecurekeyCommand} from '../../lib/base.js'
+import {formatDuration, parseDuration} from '../../lib/duration.js'
+import {
+  renderStatus, type StatusDocument, statusDocument, waitStatus,
+} from '../../lib/render/status.js'
+import {
+  addDynos, addHistory, everyAddonInSync, notInSyncError, pollSchedule, readStatus, statusTargets, waitForSync,
+} from '../../lib/status.js'
+
+const DEFAULT_TIMEOUT_MS = 10 * 60_000
+
+const duration = Flags.custom<number>({
+  async parse(input) {
+    const ms = parseDuration(input)
+    if (ms === undefined || ms <= 0) throw new Error(`Expected a duration like 90s, 5m or 1h30m, got "${input}".`)
+    return ms
+  },
+})
+
+export default class Status extends SecurekeyCommand {
+  static args = {
+    addon: Args.string({description: 'a securekey add-on: its name, UUID, or an attachment name on APP'}),
+  }
+  static description = `compare the securekey key across every app that holds it, by fingerprint
+For each securekey add-on (the one named, or every one APP owns or is attached to) lists every attachment with the
+skfp1 fingerprints of LATEST and PREVIOUS and a state against the owner's value: in sync (both equal), behind (its
+LATEST is the owner's PREVIOUS: a rotation not applied yet), ahead (its PREVIOUS is the owner's LATEST), diverged
+(anything else, e.g. overwritten by hand), missing, malformed (not two keys; non-standard key text is only flagged),
+unreachable (the app could not be read, with the reason), or unknown (the owner's own value is missing, malformed or
+unreachable, so there is nothing to compare with; the summary then says whether the other apps agree). No key value
+is ever printed, only fingerprints.
+
+Exit status: 0 for the report whatever the states; with --check, 1 unless every app is in sync; with --wait, 0 once
+every app is in sync, 1 when --timeout passes first (the last table is printed). Errors (no such add-on, no access to
+it) exit 1 too.
+
+--json prints one document: {addons: [{addon: {id, name, app, plan, state}, owner: {app, attachment, config_var,
+state (ok|missing|malformed|unreachable), reason, latest, previous, standard}, apps: [{app, attachment, config_var,
+owner, state, reason, latest, previous, standard, dynos?}], summary: {total, in_sync, all_in_sync, latest,
+peers_agree, states: {in_sync, behind, ahead, diverged, missing, malformed, unreachable, unknown}}, history?}],
+summary: {addons, total, in_sync, all_in_sync}}. States are snake_case (in_sync); absent values are null. With
+--dynos each app has dynos: {current_release, total, on_current_key, stale: [{release, dynos, state, reason, latest,
+previous, standard}]} or {error}; with --history each add-on has history: {interval_days, last_change: {release, at,
+kind (rotated|arrived), latest, replaced}, next_expected, requests, searched_releases} or {error}.
+
+Cost: the attachments in one request, then every app's config vars at once through a pool of 8: N+1 requests for N
+apps, plus the resolution. --wait polls with back-off (2 s, ×1.5, up to 30 s; slower when RateLimit-Remaining is
+low); HEROKU_SECUREKEY_WAIT_INTERVAL_MS sets the first pause.`
+  static enableJsonFlag = true
+  static examples = [
+    {command: '<%= config.bin %> <%= command.id %> -a service-2', description: 'every securekey add-on service-2 owns or is attached to'},
+    {command: '<%= config.bin %> <%= command.id %> securekey-solid-14332 --dynos --history', description: 'also which dynos still run an older key, and the last and next rotation'},
+    {command: '<%= config.bin %> <%= command.id %> -a service-1 --check', description: 'in CI or cron: exit 1 unless every app is in sync'},
+    {command: '<%= config.bin %> <%= command.id %> -a service-1 --wait --timeout 15m', description: 'after a rotation: wait until every app has the new key'},
+  ]
+  static flags = {
+    app: flags.app({description: 'an app that owns or is attached to the add-on (or the app an attachment name is on)'}),
+    check: flags.boolean({description: 'exit 1 unless every app is in sync (for CI and cron)'}),
+    dynos: flags.boolean({description: 'also show which dynos still run a release with another key'}),
+    history: flags.boolean({description: 'also show the owner\'s last rotation and the next expected one'}),
+    remote: flags.remote(),
+    timeout: duration({dependsOn: ['wait'], description: 'how long --wait waits, e.g. 90s, 5m, 1h (default 10m)', helpValue: 'DURATION'}),
+    wait: flags.boolean({description: 'poll until every app is in sync (exit 0) or --timeout passes (exit 1)'}),
+  }
+
+  async run(): Promise<StatusDocument> {
+    const {args, flags} = await this.parse(Status)
+    const addons = await statusTargets(this.platform, {addon: args.addon, app: flags.app})
+    let statuses
+    let waited: string | undefined
+    if (flags.wait) {
+      const timeoutMs = flags.timeout ?? DEFAULT_TIMEOUT_MS
+      ux.action.start('Waiting until every app is in sync')
+      const result = await waitForSync(this.platform, addons, {
+        onPoll(polled, next) {
+          ux.action.status = waitStatus(polled, next)
+        },
+        schedule: pollSchedule(),
+        timeoutMs,
+      })
+      ux.action.stop(result.inSync ? 'in sync' : `timed out after ${formatDuration(timeoutMs)}`)
+      statuses = result.statuses
+      if (!result.inSync) waited = formatDuration(timeoutMs)
+      await Promise.all([flags.dynos && addDynos(this.platform, statuses), flags.history && addHistory(this.platform, statuses)])
+    } else {
+      statuses = await readStatus(this.platform, addons, {dynos: flags.dynos, history: flags.history})
+    }
+
+    const document = statusDocument(statuses)
+    if (!this.jsonEnabled()) renderStatus(statuses)
+    if ((flags.check || flags.wait) && !everyAddonInSync(statuses)) {
+      // The report is the point even when it fails the check: print it, then exit 1 with who is out of sync.
+      if (this.jsonEnabled()) this.logJson(document)
+      throw notInSyncError(statuses, waited)
+    }
+
+    return document
+  }
+}
