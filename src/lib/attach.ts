@@ -195,7 +195,7 @@ export function anyFailed(outcome: AttachOutcome): boolean {
 }
 
 /** Compares a peer's value with the owner's by fingerprint (pure; values never leave this function). */
-export function comparePeer(peer: PeerOutcome, peerVars: ConfigVars | undefined, ownerValue: string | undefined, readError?: string): PeerOutcome {
+export function comparePeer(peer: PeerOutcome, peerVars: ConfigVars | undefined, ownerValue?: string, readError?: string): PeerOutcome {
   if (readError) return {...peer, message: `could not read ${peer.configVar} on ${peer.app}: ${readError}`}
   const mine = parseSecureKey(peerVars?.[peer.configVar])
   if (!mine.ok) {

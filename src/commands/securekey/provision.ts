@@ -14,7 +14,7 @@ the API reports (SECURE_KEY unless --as) and the skfp1 fingerprint of LATEST; ne
 
 When the attachment name is already taken on the app, the API asks for a confirmation: type the app's name at the
 prompt, or pass --confirm APP. Without a terminal and without --confirm the command stops, changing nothing, with a
-non-zero exit.
+non-zero exit. --wait polls every 5 s; HEROKU_SECUREKEY_WAIT_INTERVAL_MS changes that.
 
 --json prints one document:
   {"addon": {"id", "name", "app", "plan", "state"} | null (dry run that would create),
@@ -35,11 +35,11 @@ non-zero exit.
     'dry-run': flags.boolean({description: 'show what would be created; send no mutating request'}),
     name: flags.string({description: 'globally unique name for the add-on (default: chosen by Heroku, e.g. securekey-solid-14332)'}),
     plan: flags.string({default: 'fortnightly', description: 'securekey plan'}),
-    'poll-interval': flags.integer({
-      default: 5000, env: 'HEROKU_SECUREKEY_POLL_INTERVAL_MS', hidden: true, min: 1,
-    }),
     remote: flags.remote(),
     wait: flags.boolean({description: 'wait until the add-on is provisioned, then show its fingerprint'}),
+    'wait-interval': flags.integer({
+      default: 5000, description: 'ms between polls while waiting', env: 'HEROKU_SECUREKEY_WAIT_INTERVAL_MS', hidden: true, min: 1,
+    }),
   }
 
   async run(): Promise<ProvisionDocument> {
@@ -52,7 +52,7 @@ non-zero exit.
       dryRun: flags['dry-run'],
       name: flags.name,
       plan: flags.plan,
-      pollIntervalMs: flags['poll-interval'],
+      pollIntervalMs: flags['wait-interval'],
       wait: flags.wait,
     })
     for (const line of provisionLines(outcome, flags.app)) this.log(line)
