@@ -82,7 +82,13 @@ export function createControl(platform: Platform): SandboxControl {
       return app.releases.map(release => releaseJson(state, app, release))
     },
     requests: () => log.all(),
-    rotate: (addon, options) => rotations.rotate(addon, options?.delayMs),
+    rotate(addon, options) {
+      try {
+        return rotations.rotate(addon, options?.delayMs)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+    },
     setConfigVar(app, name, value) {
       const changes = {[name]: value}
       state.changeConfig(appNamed(app), changes, describeConfigChange(changes), true)
@@ -147,7 +153,7 @@ export function controlRouter(platform: Platform, control: SandboxControl): Rout
     const body = bodyOf(context)
     if (typeof body.addon !== 'string') throw invalidParams('addon (name or id) is required.')
     const delayMs = (body.delayMs ?? {}) as Record<string, number>
-    control.rotate(body.addon, {delayMs}).catch(() => {})
+    platform.rotations.rotate(body.addon, delayMs).catch(() => {})
     return ok({addon: body.addon, pending: platform.rotations.pendingApps()})
   }))
   .add('POST', '/flush-rotations', () => {

@@ -4,7 +4,8 @@ import type * as Heroku from '@heroku-cli/schema'
 import {expect} from 'chai'
 
 import {type Sandbox, startSandbox} from '../../sandbox/index.js'
-import {apiClientFor, KEY_PAIR, raw} from './sandbox/harness.js'
+import {apiClientFor} from './sandbox/api-client.js'
+import {KEY_PAIR, raw} from './sandbox/http.js'
 
 /** Long enough for the 40 ms asynchronous provisioning below to finish. */
 const settle = () => new Promise(resolve => {

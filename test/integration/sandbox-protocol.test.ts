@@ -4,7 +4,8 @@ import type * as Heroku from '@heroku-cli/schema'
 import {expect} from 'chai'
 
 import {type Sandbox, startSandbox} from '../../sandbox/index.js'
-import {apiClientFor, raw} from './sandbox/harness.js'
+import {apiClientFor} from './sandbox/api-client.js'
+import {raw} from './sandbox/http.js'
 
 const UUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/
 

@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import {type Sandbox, startSandbox} from '../../sandbox/index.js'
-import {KEY_PAIR, latestOf, raw} from './sandbox/harness.js'
+import {KEY_PAIR, latestOf, raw} from './sandbox/http.js'
 
 const DAY_MS = 24 * 60 * 60 * 1000
 
@@ -109,6 +109,14 @@ describe('sandbox: securekey rotation', () => {
     const clock = await api('POST', '/__sandbox/clock', {body: {advanceMs: DAY_MS}})
     expect(Date.parse(clock.body.now) - Date.now()).to.be.greaterThan(15 * DAY_MS)
     expect(values(), 'one day later: not due again').to.deep.equal(after)
+  })
+
+  it('refuses to rotate what is not a provisioned securekey add-on', async () => {
+    const error = await sandbox.control.rotate('securekey-nope-12345').catch(error_ => error_)
+    expect(error).to.be.instanceOf(Error)
+    const overHttp = await api('POST', '/__sandbox/rotate', {body: {addon: 'securekey-nope-12345'}})
+    expect(overHttp.status).to.equal(422)
+    expect(overHttp.body.message).to.include('securekey-nope-12345')
   })
 
   it('gives the same ids, add-on names and keys for the same seed', async () => {
