@@ -229,6 +229,24 @@ describe('securekey:status against the sandbox', () => {
       await rotation
     })
 
+    it('--wait polls less often when RateLimit-Remaining runs low', async () => {
+      const rotation = sandbox.control.rotate(addon.name, {delayMs: {'service-2': 60_000}})
+      const pollsWith = async (remaining: number) => {
+        sandbox.control.setRateLimitRemaining(remaining)
+        sandbox.control.clearRequests()
+        const result = await run(sandbox, [addon.name, '--wait', '--timeout', '700ms'])
+        expect(result.exitCode).to.equal(1)
+        return sandbox.control.requests().filter(entry => entry.path.endsWith('/addon-attachments')).length
+      }
+
+      // 50 ms, ×1.5, capped at 750 ms: several polls in 700 ms; with under 100 requests left, one pause of 1.5 s cut at the
+      // timeout, so one poll and the last one.
+      expect(await pollsWith(4000)).to.be.at.least(3)
+      expect(await pollsWith(60)).to.equal(2)
+      sandbox.control.flushRotations()
+      await rotation
+    })
+
     it('--history finds the rotation on the owner and the next one a fortnight later', async () => {
       await sandbox.control.rotate(addon.name)
       const rotated = sandbox.control.releases('service-1').at(-1)!
