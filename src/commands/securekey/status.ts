@@ -8,7 +8,7 @@ import {
   renderStatus, type StatusDocument, statusDocument, waitStatus,
 } from '../../lib/render/status.js'
 import {
-  addDynos, addHistory, everyAddonInSync, notInSyncError, pollSchedule, readStatus, statusTargets, waitForSync,
+  addDynos, addHistory, type AddonStatus, everyAddonInSync, notInSyncError, pollSchedule, readStatus, statusTargets, waitForSync,
 } from '../../lib/status.js'
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000
@@ -70,7 +70,7 @@ low); HEROKU_SECUREKEY_WAIT_INTERVAL_MS sets the first pause.`
   async run(): Promise<StatusDocument> {
     const {args, flags} = await this.parse(Status)
     const addons = await statusTargets(this.platform, {addon: args.addon, app: flags.app})
-    let statuses
+    let statuses: AddonStatus[]
     let waited: string | undefined
     if (flags.wait) {
       const timeoutMs = flags.timeout ?? DEFAULT_TIMEOUT_MS
