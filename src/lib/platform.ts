@@ -254,9 +254,11 @@ export class Platform {
     const {body, headers, partial = false, readLike = method === 'GET'} = options
     for (let attempt = 0; ; attempt++) {
       try {
+        // A fresh headers object each time: APIClient writes Authorization and Request-Id into the one it is given,
+        // which would pin a shared constant (INCLUDE_CONFIG_VARS) to the first caller's token.
         // eslint-disable-next-line no-await-in-loop
         const response = await this.heroku.request<T>(path, {
-          body, headers, method, partial,
+          body, headers: headers && {...headers}, method, partial,
         })
         this.noteRateLimit(response.headers)
         return {body: response.body, statusCode: response.statusCode}
