@@ -107,11 +107,9 @@ export function teardownDocument(plan: TeardownPlan | undefined, options: {dryRu
   }
 }
 
-/** Spinners on stderr while the teardown runs: one a detach round (with a count), one for the destroy, one for --wait. */
+/** Spinners on stderr while the teardown runs: one a detach round, one for the destroy, one for --wait. */
 export function spinnerObserver(plan: TeardownPlan): TeardownObserver {
   const addon = color.addon(plan.addon.name)
-  let done = 0
-  let total = 0
   return {
     destroyed(state) {
       ux.action.stop(state === 'deprovisioning' ? 'accepted, deprovisioning' : 'done')
@@ -122,13 +120,7 @@ export function spinnerObserver(plan: TeardownPlan): TeardownObserver {
     destroying() {
       ux.action.start(`Destroying ${addon} on ${color.app(plan.owner)}`)
     },
-    detached() {
-      done++
-      ux.action.status = `${done}/${total}`
-    },
     detaching(peers, round) {
-      done = 0
-      total = peers.length
       ux.action.start(`Detaching ${addon} from ${apps(new Set(peers.map(peer => peer.app)).size)}${round > 1 ? ' attached meanwhile' : ''}`)
     },
     roundDone(outcomes) {

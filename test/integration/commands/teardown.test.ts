@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
-import Teardown from '../../../src/commands/securekey/teardown.js'
 import {type Sandbox, startSandbox} from '../../../sandbox/index.js'
+import Teardown from '../../../src/commands/securekey/teardown.js'
 import {type CommandResult, runCommand} from '../../helpers/run-command.js'
 
 const PEERS = ['service-2', 'service-3', 'service-4']
@@ -48,203 +48,207 @@ function expectNoKeyIn(result: CommandResult, keys: string[]): void {
   for (const key of keys) expect(`${result.stdout}${result.stderr}`).not.to.include(key)
 }
 
-describe('securekey:teardown', function () {
-  let sandbox: Sandbox
-  let env: Record<string, string | undefined>
-  let savedTTY: PropertyDescriptor | undefined
+describe('securekey:teardown', () => {
+  describe('with three peers', () => {
+    let sandbox: Sandbox
+    let env: Record<string, string | undefined>
+    let savedTTY: PropertyDescriptor | undefined
 
-  beforeEach(async function () {
-    sandbox = await startSandbox({apps: 5})
-    env = {...sandbox.env, HEROKU_SECUREKEY_WAIT_INTERVAL_MS: '50'}
-    savedTTY = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY')
-    Object.defineProperty(process.stdin, 'isTTY', {configurable: true, value: false})
-  })
-
-  afterEach(async function () {
-    if (savedTTY) Object.defineProperty(process.stdin, 'isTTY', savedTTY)
-    else delete (process.stdin as {isTTY?: boolean}).isTTY
-    await sandbox.close()
-  })
-
-  it('detaches three peers, then destroys on the owner: no attachment and no *_KEY var left anywhere', async function () {
-    const {addon, keys} = await provisionWithPeers(sandbox)
-
-    const result = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1'], env)
-
-    expect(result.exitCode, result.stderr).to.equal(0)
-    expect(sandbox.control.attachments()).to.deep.equal([])
-    expect(sandbox.control.addons()).to.deep.equal([])
-    for (const app of ['service-1', ...PEERS]) expect(keyVars(sandbox, app), app).to.deep.equal([])
-    const writes = sandbox.control.requests().filter(request => request.method !== 'GET')
-    expect(writes.slice(0, 3).map(request => request.method + request.path.replace(/[\da-f-]{36}/, ':id'))).to.deep.equal(Array.from({length: 3}, () => 'DELETE/addon-attachments/:id'))
-    expect(writes.slice(3).map(request => [request.method, request.path, request.body])).to.deep.equal([['DELETE', `/apps/service-1/addons/${addon.id}`, {force: false}]])
-    for (const peer of PEERS) expect(result.stdout).to.include(`Detached SERVICE_1_SECURE from ${peer}: SERVICE_1_SECURE_KEY removed`)
-    expect(result.stdout).to.include(`Destroyed ${addon.name} on service-1: teardown complete.`)
-    expectNoKeyIn(result, keys)
-
-    const again = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1'], env)
-    expect(again.exitCode, again.stderr).to.equal(0)
-    expect(again.stdout).to.equal('service-1 owns no securekey add-on: nothing to tear down.\n')
-  })
-
-  it('leaves the add-on and the failed attachment in place when a peer fails to detach, and a re-run completes', async function () {
-    const {addon, keys} = await provisionWithPeers(sandbox)
-    const failing = sandbox.control.attachments().find(attachment => attachment.app?.name === 'service-3')!
-    sandbox.control.injectFault({method: 'DELETE', path: `/addon-attachments/${failing.id}`, status: 503})
-
-    const first = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1'], env)
-
-    expect(first.exitCode).to.equal(1)
-    expect(first.stderr).to.include(`Teardown stopped: ${addon.name} is still attached to service-3 (SERVICE_1_SECURE: Service unavailable. Please try again later.) and was not destroyed.`)
-    expect(first.stderr).to.include(`Run the same command again to finish: heroku securekey:teardown ${addon.name} -a service-1 --confirm service-1`)
-    expect(first.stdout).to.include('Could not detach SERVICE_1_SECURE from service-3: Service unavailable. Please try again later. (unavailable, HTTP 503)')
-    expect(sandbox.control.addons().map(found => found.name)).to.deep.equal([addon.name])
-    expect(attachedApps(sandbox)).to.deep.equal(['service-1', 'service-3'])
-    expect(keyVars(sandbox, 'service-3')).to.deep.equal(['SERVICE_1_SECURE_KEY'])
-    expect(keyVars(sandbox, 'service-2')).to.deep.equal([])
-    expect(keyVars(sandbox, 'service-4')).to.deep.equal([])
-    expect(mutating(sandbox)).not.to.include(`DELETE /apps/service-1/addons/${addon.id}`)
-
-    sandbox.control.clearRequests()
-    const rerun = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1'], env)
-
-    expect(rerun.exitCode, rerun.stderr).to.equal(0)
-    expect(rerun.stdout).to.include('Detached SERVICE_1_SECURE from service-3')
-    expect(mutating(sandbox)).to.deep.equal([`DELETE /addon-attachments/${failing.id}`, `DELETE /apps/service-1/addons/${addon.id}`])
-    expect(sandbox.control.attachments()).to.deep.equal([])
-    expect(sandbox.control.addons()).to.deep.equal([])
-    expectNoKeyIn(first, keys)
-    expectNoKeyIn(rerun, keys)
-  })
-
-  it('refuses an add-on of another service, sending no mutating request', async function () {
-    const {keys} = await provisionWithPeers(sandbox)
-    const postgres = await api<{name: string}>(sandbox, 'POST', '/apps/service-1/addons', {plan: {name: 'heroku-postgresql:essential-0'}})
-    sandbox.control.clearRequests()
-
-    const result = await runCommand(Teardown, [postgres.name, '-a', 'service-1', '--confirm', 'service-1'], env)
-
-    expect(result.exitCode).to.equal(1)
-    expect(result.stderr).to.include(`${postgres.name} is a heroku-postgresql add-on; securekey:teardown only removes securekey add-ons.`)
-    expect(mutating(sandbox)).to.deep.equal([])
-    expect(sandbox.control.addons()).to.have.length(2)
-    expectNoKeyIn(result, keys)
-  })
-
-  it('refuses a peer given as -a, naming the owner and how to detach just that peer, sending no mutating request', async function () {
-    const {addon, keys} = await provisionWithPeers(sandbox)
-
-    const named = await runCommand(Teardown, [addon.name, '-a', 'service-2', '--confirm', 'service-2'], env)
-    const bare = await runCommand(Teardown, ['-a', 'service-2', '--confirm', 'service-2'], env)
-
-    for (const result of [named, bare]) {
-      expect(result.exitCode).to.equal(1)
-      expect(result.stderr).to.include(`${addon.name} belongs to service-1, not service-2. To remove it from service-2 only: heroku addons:detach SERVICE_1_SECURE -a service-2.`)
-      expect(result.stderr).to.include(`To tear it down everywhere: heroku securekey:teardown ${addon.name} -a service-1.`)
-      expectNoKeyIn(result, keys)
-    }
-
-    expect(mutating(sandbox)).to.deep.equal([])
-    expect(sandbox.control.attachments()).to.have.length(4)
-  })
-
-  it('prints the plan with --dry-run, sending only GET requests', async function () {
-    const {addon, keys} = await provisionWithPeers(sandbox)
-
-    const result = await runCommand(Teardown, [addon.name, '-a', 'service-1', '--dry-run'], env)
-
-    expect(result.exitCode, result.stderr).to.equal(0)
-    expect(result.stdout).to.include(`Teardown of ${addon.name} (securekey:fortnightly), owned by service-1:`)
-    expect(result.stdout).to.include('  3. Detach SERVICE_1_SECURE from service-4: removes SERVICE_1_SECURE_KEY and restarts service-4')
-    expect(result.stdout).to.include(`  4. Destroy ${addon.name} on service-1: removes SECURE_KEY and restarts service-1`)
-    expect(sandbox.control.requests().map(request => request.method)).to.deep.equal(['GET', 'GET'])
-    expect(sandbox.control.attachments()).to.have.length(4)
-    expectNoKeyIn(result, keys)
-  })
-
-  it('aborts on a wrong --confirm with nothing changed', async function () {
-    const {keys} = await provisionWithPeers(sandbox)
-
-    const result = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-2'], env)
-
-    expect(result.exitCode).to.equal(1)
-    expect(result.stderr).to.include('--confirm service-2 does not match service-1')
-    expect(mutating(sandbox)).to.deep.equal([])
-    expect(sandbox.control.attachments()).to.have.length(4)
-    expectNoKeyIn(result, keys)
-  })
-
-  it('detaches a peer attached between the plan and the destroy, leaving no orphan', async function () {
-    const {addon, keys} = await provisionWithPeers(sandbox)
-    sandbox.control.setLatency(500, {method: 'DELETE', path: /^\/addon-attachments\//})
-    const planListing = `/addons/${addon.id}/addon-attachments`
-
-    const running = runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1', '--json'], env)
-    while (!sandbox.control.requests().some(request => request.path === planListing)) {
-      // eslint-disable-next-line no-await-in-loop
-      await new Promise(resolve => {
-        setTimeout(resolve, 5)
-      })
-    }
-
-    await attach(sandbox, addon.name, 'service-5')
-    const result = await running
-
-    expect(result.exitCode, result.stderr).to.equal(0)
-    const document = JSON.parse(result.stdout)
-    expect(document.complete).to.equal(true)
-    expect(document.plan.peers.map((peer: {app: string}) => peer.app)).to.deep.equal(PEERS)
-    expect(document.results.detached.map((detach: {app: string, late: boolean}) => `${detach.app}${detach.late ? ' (late)' : ''}`)).to.deep.equal([...PEERS, 'service-5 (late)'])
-    expect(sandbox.control.attachments()).to.deep.equal([])
-    expect(sandbox.control.addons()).to.deep.equal([])
-    expect(keyVars(sandbox, 'service-5')).to.deep.equal([])
-    expectNoKeyIn(result, keys)
-  })
-
-  it('reports a destroy the API refuses and exits 1; a re-run completes', async function () {
-    const {addon, keys} = await provisionWithPeers(sandbox)
-    sandbox.control.injectFault({
-      body: {id: 'invalid_params', message: `Cannot destroy add-on ${addon.name}: it is attached to other apps (service-5).`},
-      method: 'DELETE', path: `/apps/service-1/addons/${addon.id}`, status: 422,
+    beforeEach(async () => {
+      sandbox = await startSandbox({apps: 5})
+      env = {...sandbox.env, HEROKU_SECUREKEY_WAIT_INTERVAL_MS: '50'}
+      savedTTY = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY')
+      Object.defineProperty(process.stdin, 'isTTY', {configurable: true, value: false})
     })
 
-    const first = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1'], env)
-    const rerun = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1'], env)
+    afterEach(async () => {
+      if (savedTTY) Object.defineProperty(process.stdin, 'isTTY', savedTTY)
+      else delete (process.stdin as {isTTY?: boolean}).isTTY
+      await sandbox.close()
+    })
 
-    expect(first.exitCode).to.equal(1)
-    expect(first.stderr).to.include(`Teardown stopped: destroying ${addon.name} on service-1 failed: Cannot destroy add-on ${addon.name}: it is attached to other apps (service-5). (invalid_params, HTTP 422)`)
-    expect(rerun.exitCode, rerun.stderr).to.equal(0)
-    expect(sandbox.control.addons()).to.deep.equal([])
-    expectNoKeyIn(first, keys)
-    expectNoKeyIn(rerun, keys)
-  })
-})
+    it('detaches three peers, then destroys on the owner: no attachment and no *_KEY var left anywhere', async () => {
+      const {addon, keys} = await provisionWithPeers(sandbox)
 
-describe('securekey:teardown --wait', function () {
-  it('polls after a 202 until the add-on is gone', async function () {
-    const sandbox = await startSandbox({apps: 2, asyncProvisioning: {deprovisionMs: 300, provisionMs: 0}})
-    try {
-      const addon = await api<{id: string, name: string}>(sandbox, 'POST', '/apps/service-1/addons', {plan: {name: 'securekey:fortnightly'}})
-      await new Promise(resolve => {
-        setTimeout(resolve, 20)
-      })
-      await attach(sandbox, addon.name, 'service-2')
-      const keys = sandbox.control.configVars('service-1').SECURE_KEY.split(',')
-      sandbox.control.clearRequests()
-
-      const result = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1', '--wait', '--json'], {...sandbox.env, HEROKU_SECUREKEY_WAIT_INTERVAL_MS: '50'})
+      const result = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1'], env)
 
       expect(result.exitCode, result.stderr).to.equal(0)
-      expect(JSON.parse(result.stdout).results.destroyed).to.deep.equal({state: 'deprovisioned'})
-      const destroy = sandbox.control.requests().find(request => request.method === 'DELETE' && request.path.startsWith('/apps/'))
-      expect(destroy?.status).to.equal(202)
-      const polls = sandbox.control.requests().filter(request => request.path === `/addons/${addon.id}`)
-      expect(polls.at(-1)?.status).to.equal(404)
-      expect(sandbox.control.addons()).to.deep.equal([])
       expect(sandbox.control.attachments()).to.deep.equal([])
+      expect(sandbox.control.addons()).to.deep.equal([])
+      for (const app of ['service-1', ...PEERS]) expect(keyVars(sandbox, app), app).to.deep.equal([])
+      const writes = sandbox.control.requests().filter(request => request.method !== 'GET')
+      const detaches = writes.slice(0, 3).map(request => request.method + request.path.replace(/[\da-f-]{36}/, ':id'))
+      expect(detaches).to.deep.equal(Array.from({length: 3}, () => 'DELETE/addon-attachments/:id'))
+      expect(writes.slice(3).map(request => [request.method, request.path, request.body])).to.deep.equal([['DELETE', `/apps/service-1/addons/${addon.id}`, {force: false}]])
+      for (const peer of PEERS) expect(result.stdout).to.include(`Detached SERVICE_1_SECURE from ${peer}: SERVICE_1_SECURE_KEY removed`)
+      expect(result.stdout).to.include(`Destroyed ${addon.name} on service-1: teardown complete.`)
       expectNoKeyIn(result, keys)
-    } finally {
-      await sandbox.close()
-    }
+
+      const again = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1'], env)
+      expect(again.exitCode, again.stderr).to.equal(0)
+      expect(again.stdout).to.equal('service-1 owns no securekey add-on: nothing to tear down.\n')
+    })
+
+    it('leaves the add-on and the failed attachment in place when a peer fails to detach, and a re-run completes', async () => {
+      const {addon, keys} = await provisionWithPeers(sandbox)
+      const failing = sandbox.control.attachments().find(attachment => attachment.app?.name === 'service-3')!
+      sandbox.control.injectFault({method: 'DELETE', path: `/addon-attachments/${failing.id}`, status: 503})
+
+      const first = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1'], env)
+
+      expect(first.exitCode).to.equal(1)
+      expect(first.stderr).to.include(`Teardown stopped: ${addon.name} is still attached to service-3 (SERVICE_1_SECURE: Service unavailable. Please try again later.) and was not destroyed.`)
+      expect(first.stderr).to.include(`Run the same command again to finish: heroku securekey:teardown ${addon.name} -a service-1 --confirm service-1`)
+      expect(first.stdout).to.include('Could not detach SERVICE_1_SECURE from service-3: Service unavailable. Please try again later. (unavailable, HTTP 503)')
+      expect(sandbox.control.addons().map(found => found.name)).to.deep.equal([addon.name])
+      expect(attachedApps(sandbox)).to.deep.equal(['service-1', 'service-3'])
+      expect(keyVars(sandbox, 'service-3')).to.deep.equal(['SERVICE_1_SECURE_KEY'])
+      expect(keyVars(sandbox, 'service-2')).to.deep.equal([])
+      expect(keyVars(sandbox, 'service-4')).to.deep.equal([])
+      expect(mutating(sandbox)).not.to.include(`DELETE /apps/service-1/addons/${addon.id}`)
+
+      sandbox.control.clearRequests()
+      const rerun = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1'], env)
+
+      expect(rerun.exitCode, rerun.stderr).to.equal(0)
+      expect(rerun.stdout).to.include('Detached SERVICE_1_SECURE from service-3')
+      expect(mutating(sandbox)).to.deep.equal([`DELETE /addon-attachments/${failing.id}`, `DELETE /apps/service-1/addons/${addon.id}`])
+      expect(sandbox.control.attachments()).to.deep.equal([])
+      expect(sandbox.control.addons()).to.deep.equal([])
+      expectNoKeyIn(first, keys)
+      expectNoKeyIn(rerun, keys)
+    })
+
+    it('refuses an add-on of another service, sending no mutating request', async () => {
+      const {keys} = await provisionWithPeers(sandbox)
+      const postgres = await api<{name: string}>(sandbox, 'POST', '/apps/service-1/addons', {plan: {name: 'heroku-postgresql:essential-0'}})
+      sandbox.control.clearRequests()
+
+      const result = await runCommand(Teardown, [postgres.name, '-a', 'service-1', '--confirm', 'service-1'], env)
+
+      expect(result.exitCode).to.equal(1)
+      expect(result.stderr).to.include(`${postgres.name} is a heroku-postgresql add-on; securekey:teardown only removes securekey add-ons.`)
+      expect(mutating(sandbox)).to.deep.equal([])
+      expect(sandbox.control.addons()).to.have.length(2)
+      expectNoKeyIn(result, keys)
+    })
+
+    it('refuses a peer given as -a, naming the owner and how to detach just that peer, sending no mutating request', async () => {
+      const {addon, keys} = await provisionWithPeers(sandbox)
+
+      const named = await runCommand(Teardown, [addon.name, '-a', 'service-2', '--confirm', 'service-2'], env)
+      const bare = await runCommand(Teardown, ['-a', 'service-2', '--confirm', 'service-2'], env)
+
+      for (const result of [named, bare]) {
+        expect(result.exitCode).to.equal(1)
+        expect(result.stderr).to.include(`${addon.name} belongs to service-1, not service-2. To remove it from service-2 only: heroku addons:detach SERVICE_1_SECURE -a service-2.`)
+        expect(result.stderr).to.include(`To tear it down everywhere: heroku securekey:teardown ${addon.name} -a service-1.`)
+        expectNoKeyIn(result, keys)
+      }
+
+      expect(mutating(sandbox)).to.deep.equal([])
+      expect(sandbox.control.attachments()).to.have.length(4)
+    })
+
+    it('prints the plan with --dry-run, sending only GET requests', async () => {
+      const {addon, keys} = await provisionWithPeers(sandbox)
+
+      const result = await runCommand(Teardown, [addon.name, '-a', 'service-1', '--dry-run'], env)
+
+      expect(result.exitCode, result.stderr).to.equal(0)
+      expect(result.stdout).to.include(`Teardown of ${addon.name} (securekey:fortnightly), owned by service-1:`)
+      expect(result.stdout).to.include('  3. Detach SERVICE_1_SECURE from service-4: removes SERVICE_1_SECURE_KEY and restarts service-4')
+      expect(result.stdout).to.include(`  4. Destroy ${addon.name} on service-1: removes SECURE_KEY and restarts service-1`)
+      expect(sandbox.control.requests().map(request => request.method)).to.deep.equal(['GET', 'GET'])
+      expect(sandbox.control.attachments()).to.have.length(4)
+      expectNoKeyIn(result, keys)
+    })
+
+    it('aborts on a wrong --confirm with nothing changed', async () => {
+      const {keys} = await provisionWithPeers(sandbox)
+
+      const result = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-2'], env)
+
+      expect(result.exitCode).to.equal(1)
+      expect(result.stderr).to.include('--confirm service-2 does not match service-1')
+      expect(mutating(sandbox)).to.deep.equal([])
+      expect(sandbox.control.attachments()).to.have.length(4)
+      expectNoKeyIn(result, keys)
+    })
+
+    it('detaches a peer attached between the plan and the destroy, leaving no orphan', async () => {
+      const {addon, keys} = await provisionWithPeers(sandbox)
+      sandbox.control.setLatency(500, {method: 'DELETE', path: /^\/addon-attachments\//})
+      const planListing = `/addons/${addon.id}/addon-attachments`
+
+      const running = runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1', '--json'], env)
+      while (!sandbox.control.requests().some(request => request.path === planListing)) {
+      // eslint-disable-next-line no-await-in-loop
+        await new Promise(resolve => {
+          setTimeout(resolve, 5)
+        })
+      }
+
+      await attach(sandbox, addon.name, 'service-5')
+      const result = await running
+
+      expect(result.exitCode, result.stderr).to.equal(0)
+      const document = JSON.parse(result.stdout)
+      expect(document.complete).to.equal(true)
+      expect(document.plan.peers.map((peer: {app: string}) => peer.app)).to.deep.equal(PEERS)
+      expect(document.results.detached.map((detach: {app: string, late: boolean}) => `${detach.app}${detach.late ? ' (late)' : ''}`)).to.deep.equal([...PEERS, 'service-5 (late)'])
+      expect(sandbox.control.attachments()).to.deep.equal([])
+      expect(sandbox.control.addons()).to.deep.equal([])
+      expect(keyVars(sandbox, 'service-5')).to.deep.equal([])
+      expectNoKeyIn(result, keys)
+    })
+
+    it('reports a destroy the API refuses and exits 1; a re-run completes', async () => {
+      const {addon, keys} = await provisionWithPeers(sandbox)
+      sandbox.control.injectFault({
+        body: {id: 'invalid_params', message: `Cannot destroy add-on ${addon.name}: it is attached to other apps (service-5).`},
+        method: 'DELETE', path: `/apps/service-1/addons/${addon.id}`, status: 422,
+      })
+
+      const first = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1'], env)
+      const rerun = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1'], env)
+
+      expect(first.exitCode).to.equal(1)
+      const refusal = `Cannot destroy add-on ${addon.name}: it is attached to other apps (service-5). (invalid_params, HTTP 422)`
+      expect(first.stderr).to.include(`Teardown stopped: destroying ${addon.name} on service-1 failed: ${refusal}`)
+      expect(rerun.exitCode, rerun.stderr).to.equal(0)
+      expect(sandbox.control.addons()).to.deep.equal([])
+      expectNoKeyIn(first, keys)
+      expectNoKeyIn(rerun, keys)
+    })
+  })
+
+  describe('--wait', () => {
+    it('polls after a 202 until the add-on is gone', async () => {
+      const sandbox = await startSandbox({apps: 2, asyncProvisioning: {deprovisionMs: 300, provisionMs: 0}})
+      try {
+        const addon = await api<{id: string, name: string}>(sandbox, 'POST', '/apps/service-1/addons', {plan: {name: 'securekey:fortnightly'}})
+        await new Promise(resolve => {
+          setTimeout(resolve, 20)
+        })
+        await attach(sandbox, addon.name, 'service-2')
+        const keys = sandbox.control.configVars('service-1').SECURE_KEY.split(',')
+        sandbox.control.clearRequests()
+
+        const result = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1', '--wait', '--json'], {...sandbox.env, HEROKU_SECUREKEY_WAIT_INTERVAL_MS: '50'})
+
+        expect(result.exitCode, result.stderr).to.equal(0)
+        expect(JSON.parse(result.stdout).results.destroyed).to.deep.equal({state: 'deprovisioned'})
+        const destroy = sandbox.control.requests().find(request => request.method === 'DELETE' && request.path.startsWith('/apps/'))
+        expect(destroy?.status).to.equal(202)
+        const polls = sandbox.control.requests().filter(request => request.path === `/addons/${addon.id}`)
+        expect(polls.at(-1)?.status).to.equal(404)
+        expect(sandbox.control.addons()).to.deep.equal([])
+        expect(sandbox.control.attachments()).to.deep.equal([])
+        expectNoKeyIn(result, keys)
+      } finally {
+        await sandbox.close()
+      }
+    })
   })
 })

@@ -1,25 +1,30 @@
+/* eslint-disable camelcase -- the Platform API's and the --json document's snake_case fields */
 import type * as Heroku from '@heroku-cli/schema'
 
 import {expect} from 'chai'
 
 import {ConfirmationRequiredError, SecurekeyError, WrongServiceError} from '../../../src/lib/errors.js'
-import {type Attachment, mapPool, type Platform, PlatformError} from '../../../src/lib/platform.js'
+import {
+  type Attachment, mapPool, type Platform, PlatformError,
+} from '../../../src/lib/platform.js'
 import {
   confirmTeardown, executeTeardown, MAX_DETACH_ROUNDS, NotOwnerError, planTeardown, type TeardownPlan, teardownTarget,
 } from '../../../src/lib/teardown.js'
 
 const ADDON_ID = '00000000-0000-4000-8000-000000000001'
 
-function addonOf(owner = 'service-1', service = 'securekey', name = 'securekey-solid-14332'): Heroku.AddOn {
+function addonOf(owner = 'service-1', service = 'securekey', name = 'securekey-solid-14332', state = 'provisioned'): Heroku.AddOn {
   return {
-    addon_service: {name: service}, app: {name: owner}, id: `${name}-id`, name, plan: {name: `${service}:fortnightly`}, state: 'provisioned',
-  }
+    addon_service: {name: service}, app: {name: owner}, id: `${name}-id`, name, plan: {name: `${service}:fortnightly`}, state,
+  } as Heroku.AddOn
 }
 
 const ADDON: Heroku.AddOn = {...addonOf(), id: ADDON_ID}
 
 function attachmentOf(app: string, name: string, configVars: string[] | undefined = [`${name}_KEY`]): Attachment {
-  return {addon: {app: {name: 'service-1'}, id: ADDON_ID, name: ADDON.name}, app: {name: app}, config_vars: configVars, id: `${app}-${name}`, name}
+  return {
+    addon: {app: {name: 'service-1'}, id: ADDON_ID, name: ADDON.name}, app: {name: app}, config_vars: configVars, id: `${app}-${name}`, name,
+  }
 }
 
 const OWNED = attachmentOf('service-1', 'SECURE')
@@ -119,11 +124,13 @@ describe('teardown', () => {
       const planned = plan()
       expect(planned.ownerAttachments.map(detach => detach.attachment.name)).to.deep.equal(['SECURE'])
       expect(planned.destroy).to.deep.equal({addon: 'securekey-solid-14332', app: 'service-1', configVars: ['SECURE_KEY']})
-      expect(planned.addon).to.include({id: ADDON_ID, name: 'securekey-solid-14332', owner: 'service-1', plan: 'securekey:fortnightly'})
+      expect(planned.addon).to.include({
+        id: ADDON_ID, name: 'securekey-solid-14332', owner: 'service-1', plan: 'securekey:fortnightly',
+      })
     })
 
     it('keeps each attachment of an app attached twice, and names its var <ATTACHMENT>_KEY when the API gave none', () => {
-      const planned = plan([OWNED, attachmentOf('service-2', 'SECOND', undefined), attachmentOf('service-2', 'FIRST')])
+      const planned = plan([OWNED, attachmentOf('service-2', 'SECOND'), attachmentOf('service-2', 'FIRST')])
       expect(planned.peers.map(peer => `${peer.app}:${peer.attachment.name}:${peer.configVar}`)).to.deep.equal([
         'service-2:FIRST:FIRST_KEY', 'service-2:SECOND:SECOND_KEY',
       ])
@@ -218,8 +225,11 @@ describe('teardown', () => {
       fake.addons.set('securekey-solid-14332', ADDON)
       const error = await teardownTarget(asPlatform(fake), {addon: 'securekey-solid-14332', app: 'service-2'}).catch((error: unknown) => error)
       expect(error).to.be.instanceOf(NotOwnerError)
-      expect((error as Error).message).to.equal('securekey-solid-14332 belongs to service-1, not service-2. To remove it from service-2 only: heroku addons:detach SERVICE_1_SECURE -a service-2.'
-        + ' To tear it down everywhere: heroku securekey:teardown securekey-solid-14332 -a service-1.')
+      expect((error as Error).message).to.equal([
+        'securekey-solid-14332 belongs to service-1, not service-2.',
+        'To remove it from service-2 only: heroku addons:detach SERVICE_1_SECURE -a service-2.',
+        'To tear it down everywhere: heroku securekey:teardown securekey-solid-14332 -a service-1.',
+      ].join(' '))
     })
 
     it('refuses a peer given as -a alone, found through the add-ons attached to it', async () => {
@@ -235,8 +245,10 @@ describe('teardown', () => {
       const fake = new FakePlatform()
       fake.ownedBy.set('service-1', [ADDON, addonOf('service-1', 'securekey', 'securekey-other-2')])
       const error = await teardownTarget(asPlatform(fake), {app: 'service-1'}).catch((error: unknown) => error)
-      expect((error as Error).message).to.equal('service-1 owns 2 securekey add-ons: securekey-solid-14332, securekey-other-2.'
-        + ' Name the one to tear down, e.g. heroku securekey:teardown securekey-solid-14332 -a service-1.')
+      expect((error as Error).message).to.equal([
+        'service-1 owns 2 securekey add-ons: securekey-solid-14332, securekey-other-2.',
+        'Name the one to tear down, e.g. heroku securekey:teardown securekey-solid-14332 -a service-1.',
+      ].join(' '))
     })
   })
 
@@ -265,8 +277,11 @@ describe('teardown', () => {
       expect(result.destroyed).to.equal(undefined)
       expect(result.failed.map(failure => [failure.app, failure.error])).to.deep.equal([['service-3', {id: 'unavailable', message: 'Service unavailable.', status: 503}]])
       expect(result.stopped?.reason).to.equal('detach_failed')
-      expect(result.stopped?.message).to.equal('Teardown stopped: securekey-solid-14332 is still attached to service-3 (SERVICE_1_SECURE: Service unavailable.) and was not destroyed.'
-        + ' Detached so far: service-2. Run the same command again to finish: heroku securekey:teardown securekey-solid-14332 -a service-1 --confirm service-1')
+      expect(result.stopped?.message).to.equal([
+        'Teardown stopped: securekey-solid-14332 is still attached to service-3 (SERVICE_1_SECURE: Service unavailable.) and was not destroyed.',
+        'Detached so far: service-2.',
+        'Run the same command again to finish: heroku securekey:teardown securekey-solid-14332 -a service-1 --confirm service-1',
+      ].join(' '))
     })
 
     it('counts a detach answered 404 as done (already detached)', async () => {
@@ -328,7 +343,8 @@ describe('teardown', () => {
     it('with wait, polls the add-on until it is gone', async () => {
       const fake = new FakePlatform()
       fake.destroyAnswer.pending = true
-      fake.addonAnswers = [{...ADDON, state: 'deprovisioning'}, {...ADDON, state: 'deprovisioning'}, new PlatformError(404, 'not_found', 'Couldn\'t find that add on.')]
+      const deprovisioning = {...addonOf('service-1', 'securekey', ADDON.name, 'deprovisioning'), id: ADDON_ID}
+      fake.addonAnswers = [deprovisioning, deprovisioning, new PlatformError(404, 'not_found', 'Couldn\'t find that add on.')]
       const result = await executeTeardown(asPlatform(fake), plan(), {wait: true, waitIntervalMs: 1})
       expect(fake.calls.filter(call => call[0] === 'addon')).to.deep.equal([['addon', ADDON_ID], ['addon', ADDON_ID], ['addon', ADDON_ID]])
       expect(result.destroyed).to.deep.equal({state: 'deprovisioned'})
