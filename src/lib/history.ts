@@ -80,7 +80,6 @@ export async function keyHistory(platform: Platform, app: string, options: Histo
     if (!probed.has(index)) {
       const version = releases[index].version!
       requests++
-
       const config = await platform.releaseConfigVars(app, version)
       const value = config[configVar]
       probed.set(index, value === undefined ? undefined : printsOf(parseSecureKey(value)) ?? {latest: 'malformed', previous: 'malformed', standard: false})
