@@ -53,8 +53,10 @@ One app failing does not stop the others; the exit code is non-zero if any faile
 
   async run(): Promise<AttachDocument> {
     const {args, flags} = await this.parse(Attach)
+    // flags.app's default (HEROKU_APP or the git remote) comes back as a bare string even for a multiple flag.
+    const given: string[] = [flags.app].flat()
     const input = {
-      addon: args.addon, as: flags.as, confirm: flags.confirm ?? [], from: flags.from, peers: flags.app,
+      addon: args.addon, as: flags.as, confirm: flags.confirm ?? [], from: flags.from, peers: given,
     }
     const peers = checkAttachInput(input)
     const confirmer = terminalConfirmer(input.confirm)

@@ -113,6 +113,19 @@ describe('securekey:attach', () => {
     expectNoKeyValue(result)
   })
 
+  it('takes the one peer from HEROKU_APP when no -a is given, as flags.app does elsewhere', async () => {
+    const api = plan()
+    .post('/addon-attachments', attachBody('service-2')).reply(201, attachment('service-2', 'SERVICE_1_SECURE'))
+    .get('/apps/service-1/config-vars').reply(200, {SECURE_KEY: KEY})
+    .get('/apps/service-2/config-vars').reply(200, {SERVICE_1_SECURE_KEY: KEY})
+
+    const result = await runCommand(Attach, ['--from', 'service-1'], {...ENV, HEROKU_APP: 'service-2'})
+
+    expect(result.exitCode, result.stderr).to.equal(0)
+    expect(api.isDone()).to.equal(true)
+    expect(text(result)).to.include('service-2  attached as SERVICE_1_SECURE')
+  })
+
   it('reports every peer when one fails, and exits non-zero naming the failed one', async () => {
     const api = plan()
     .post('/addon-attachments', attachBody('service-2')).reply(201, attachment('service-2', 'SERVICE_1_SECURE'))
