@@ -12,7 +12,8 @@
  * Every stop leaves a consistent state that the same command finishes: a failed detach stops before the destroy (the
  * add-on and the attachments not yet removed stay as they were), and a re-run plans from what is attached now. A
  * detach answered 404 counts as done (someone, or an earlier run, removed it already). When the app owns no securekey
- * add-on any more, there is nothing to tear down: that is success, so re-running a finished teardown is harmless.
+ * add-on any more, there is nothing to tear down: that is success, so re-running a finished teardown is harmless. A
+ * named add-on that cannot be found stays an error (exit 1): a typo and a finished teardown look the same from here.
  *
  * Requests: the resolution and the plan are reads only (GET /addons/{name} before the resolve action, so that a dry
  * run sends nothing but GETs when the add-on is named); nothing is changed before the confirmation.

@@ -139,6 +139,18 @@ describe('securekey:teardown', () => {
     expect(stdout).to.equal('service-1 owns no securekey add-on: nothing to tear down.\n')
   })
 
+  it('refuses a named add-on that cannot be found, exiting 1 (a typo looks like a finished teardown)', async () => {
+    api()
+    .get('/addons/securekey-gone-1').reply(404, {id: 'not_found', message: 'Couldn\'t find that add on.', resource: 'add_on'})
+    .post('/actions/addons/resolve', {addon: 'securekey-gone-1', app: 'service-1'}).reply(404, {id: 'not_found', message: 'Couldn\'t find that add on.', resource: 'add_on'})
+
+    const {exitCode, stderr} = await runCommand(Teardown, ['securekey-gone-1', '-a', 'service-1', '--confirm', 'service-1'], ENV)
+
+    expect(exitCode).to.equal(1)
+    expect(stderr).to.include('Couldn\'t find an add-on or attachment named securekey-gone-1 on service-1.')
+    expect(seen.filter(request => request.startsWith('DELETE'))).to.deep.equal([])
+  })
+
   it('prints the plan and each step\'s result with --json', async () => {
     api()
     .get('/apps/service-1/addons').reply(200, [addon])
