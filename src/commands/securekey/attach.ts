@@ -17,24 +17,24 @@ export default class Attach extends SecurekeyCommand {
   }
   static description = `attach an app's securekey add-on to other apps, so that they share its key
 
-The add-on is named, or found on the app that owns it (--from). Each app given with -a gets the key under an attachment
-name derived from the owner (service-1 → SERVICE_1_SECURE, so the config var SERVICE_1_SECURE_KEY), never the bare
-SECURE that an app's own securekey uses; --as chooses another. Attaching sets that config var on the app, which makes a
-release and restarts its dynos.
+The add-on is named, or found on the app that owns it (--from).
+Each app given with -a gets the key under an attachment name derived from the owner (service-1 → SERVICE_1_SECURE, so the config var SERVICE_1_SECURE_KEY),
+never the bare SECURE that an app's own securekey add-on uses; --as chooses another name.
+Attaching sets that config var on the app, which makes a release and restarts its dynos.
 
-Safe to run again: an app already attached under that name is reported and left alone. When the name is taken on an
-app by something else, the API asks for a confirmation: type the app's name at the prompt, or pass --confirm APP.
-Without a terminal and without --confirm that app is left unchanged and the command exits non-zero.
+Safe to run again: an app already attached under that name is reported and left alone.
+When the name is taken on an app by something else, the API asks for a confirmation: type the app's name at the prompt, or pass --confirm APP.
+Without a terminal and without --confirm, that app is left unchanged and the command exits non-zero.
 
 After attaching, each app's config var is compared with the owner's by skfp1 fingerprint; a mismatch is a loud warning.
 One app failing does not stop the others; the exit code is non-zero if any failed.
 
 --json prints one document:
   {"addon": {"id", "name", "app", "plan"}, "attachment": {"name", "config_var"}, "dry_run": true | false,
-   "fingerprint": {"latest": "skfp1:..." | null (the owner's)},
-   "peers": [{"app", "status": "attached" | "already_attached" | "failed" | "needs_confirmation" | "would_attach" | "would_replace",
-              "config_var", "fingerprint": {"latest"}, "matches": true | false | null, "confirmed_by": "flag" | "prompt" | null,
-              "message": null | "why it failed or was not compared"}]}`
+   "fingerprint": {"latest": "skfp1:..." | null},  (the owner's LATEST)
+   "peers": [{"app", "config_var", "fingerprint": {"latest"}, "matches": true | false | null,
+              "status": "attached" | "already_attached" | "failed" | "needs_confirmation" | "would_attach" | "would_replace",
+              "confirmed_by": "flag" | "prompt" | null, "message": null | "why it failed or was not compared"}]}`
   static enableJsonFlag = true
   static examples = [
     {command: '<%= config.bin %> <%= command.id %> --from service-1 -a service-2', description: 'give service-2 the key of service-1\'s add-on, as SERVICE_1_SECURE_KEY'},

@@ -8,18 +8,18 @@ import {type ProvisionDocument, provisionDocument, provisionLines} from '../../l
 export default class Provision extends SecurekeyCommand {
   static description = `create the securekey add-on an app owns and shares, or show the one it already owns
 
-Safe to run again: when the app already owns a securekey add-on, nothing is created and that add-on is shown
-(--another creates one more on purpose, under its own --as name). Prints the add-on, its owner, plan, the config var
-the API reports (SECURE_KEY unless --as) and the skfp1 fingerprint of LATEST; never the key itself.
+Safe to run again: when the app already owns a securekey add-on, nothing is created and that add-on is shown.
+--another creates one more on purpose, under an attachment name of its own (--as).
+Prints the add-on, its owner, plan, the config var the API reports (SECURE_KEY unless --as) and the skfp1 fingerprint of LATEST; never the key itself.
 
-When the attachment name is already taken on the app, the API asks for a confirmation: type the app's name at the
-prompt, or pass --confirm APP. Without a terminal and without --confirm the command stops, changing nothing, with a
-non-zero exit. --wait polls every 5 s; HEROKU_SECUREKEY_WAIT_INTERVAL_MS changes that.
+When the attachment name is already taken on the app, the API asks for a confirmation: type the app's name at the prompt, or pass --confirm APP.
+Without a terminal and without --confirm, the command stops, changing nothing, with a non-zero exit.
+An add-on still provisioning is reported with the command to wait for it; --wait polls every 5 s (HEROKU_SECUREKEY_WAIT_INTERVAL_MS changes that).
 
 --json prints one document:
-  {"addon": {"id", "name", "app", "plan", "state"} | null (dry run that would create),
+  {"addon": {"id", "name", "app", "plan", "state"} | null,  (null: a dry run that would create one)
    "attachment": {"name", "config_var"}, "created": true | false, "dry_run": true | false,
-   "fingerprint": {"latest": "skfp1:..." | null (still provisioning, or the var is unreadable)}}`
+   "fingerprint": {"latest": "skfp1:..." | null}}  (null: still provisioning, or the config var is unreadable)`
   static enableJsonFlag = true
   static examples = [
     {command: '<%= config.bin %> <%= command.id %> -a service-1', description: 'create service-1\'s securekey add-on (SECURE_KEY), or show the one it owns'},
@@ -29,7 +29,7 @@ non-zero exit. --wait polls every 5 s; HEROKU_SECUREKEY_WAIT_INTERVAL_MS changes
   ]
   static flags = {
     another: flags.boolean({description: 'create another securekey add-on even though the app already owns one (give it its own --as)'}),
-    app: flags.app({required: true}),
+    app: flags.app({description: 'the app that owns (or will own) the add-on', required: true}),
     as: flags.string({description: 'attachment name on the app; the config var is NAME_KEY (default: the API\'s SECURE, so SECURE_KEY)'}),
     confirm: flags.string({description: 'replace what holds the attachment name on this app without asking (the app\'s name)'}),
     'dry-run': flags.boolean({description: 'show what would be created; send no mutating request'}),
