@@ -3,6 +3,7 @@
  * HTTP goes wherever HEROKU_HOST points (nock's default api.heroku.com, or a sandbox on 127.0.0.1).
  */
 import {Config} from '@oclif/core'
+import {ux} from '@oclif/core/ux'
 import {fileURLToPath} from 'node:url'
 
 export interface CommandResult {
@@ -30,9 +31,14 @@ export async function runCommand(command: RunnableCommand, argv: string[], env: 
     return true
   }
 
+  // oclif's spinner keeps the stream writers it saw when it was created; point it at the capture too, so spinner text
+  // is part of what tests read (and check for key material).
+  const spinner = ux.action as unknown as {stdmockOrigs: typeof writes}
+  const spinnerWrites = spinner.stdmockOrigs
   setEnv(env)
   process.stdout.write = capture('stdout') as typeof process.stdout.write
   process.stderr.write = capture('stderr') as typeof process.stderr.write
+  spinner.stdmockOrigs = {stderr: process.stderr.write, stdout: process.stdout.write}
   try {
     await command.run(argv, config)
     return {exitCode: 0, ...output}
@@ -45,6 +51,7 @@ export async function runCommand(command: RunnableCommand, argv: string[], env: 
   } finally {
     process.stdout.write = writes.stdout
     process.stderr.write = writes.stderr
+    spinner.stdmockOrigs = spinnerWrites
     setEnv(saved)
   }
 }
