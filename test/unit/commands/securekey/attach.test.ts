@@ -54,16 +54,16 @@ const attachBody = (peer: string, name = 'SERVICE_1_SECURE', confirm?: string) =
 const taken = (peer: string) => [423, {id: 'confirmation_required', message: `SERVICE_1_SECURE_KEY is already set on ${peer}.`}, {'X-Confirmation-Required': peer}] as const
 
 describe('securekey:attach', () => {
-  let stdinIsTTY: boolean | undefined
+  let savedTTY: PropertyDescriptor | undefined
 
   beforeEach(() => {
-    nock.disableNetConnect()
-    stdinIsTTY = process.stdin.isTTY
-    process.stdin.isTTY = false
+    savedTTY = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY')
+    Object.defineProperty(process.stdin, 'isTTY', {configurable: true, value: false})
   })
 
   afterEach(() => {
-    process.stdin.isTTY = stdinIsTTY as boolean
+    if (savedTTY) Object.defineProperty(process.stdin, 'isTTY', savedTTY)
+    else delete (process.stdin as {isTTY?: boolean}).isTTY
     nock.cleanAll()
   })
 

@@ -49,17 +49,17 @@ function describeReads(api: nock.Scope, attachment = OWNER_ATTACHMENT, vars?: Re
 const confirmationRequired = (status = 423) => [status, {id: 'confirmation_required', message: 'SECURE_KEY is already set on service-1.'}, {'X-Confirmation-Required': 'service-1'}] as const
 
 describe('securekey:provision', () => {
-  let stdinIsTTY: boolean | undefined
+  let savedTTY: PropertyDescriptor | undefined
 
   beforeEach(() => {
-    nock.disableNetConnect()
-    stdinIsTTY = process.stdin.isTTY
+    savedTTY = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY')
     // These tests play a script: no terminal to prompt on, whatever runs mocha.
-    process.stdin.isTTY = false
+    Object.defineProperty(process.stdin, 'isTTY', {configurable: true, value: false})
   })
 
   afterEach(() => {
-    process.stdin.isTTY = stdinIsTTY as boolean
+    if (savedTTY) Object.defineProperty(process.stdin, 'isTTY', savedTTY)
+    else delete (process.stdin as {isTTY?: boolean}).isTTY
     nock.cleanAll()
   })
 
