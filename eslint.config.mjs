@@ -7,10 +7,10 @@ export default [
     rules: {
       // Mocha's `this` (timeouts) needs function callbacks in a few suites; arrows stay the default.
       'mocha/no-mocha-arrows': 'off',
-      // fetch is available (and used) on Node 20, the oldest runtime this plugin supports.
-      'n/no-unsupported-features/node-builtins': ['error', {ignores: ['fetch']}],
       // Sandbox and tests read process.env and spawn processes on purpose.
       'n/no-process-exit': 'off',
+      // fetch is available (and used) on Node 20, the oldest runtime this plugin supports.
+      'n/no-unsupported-features/node-builtins': ['error', {ignores: ['fetch']}],
       'unicorn/no-process-exit': 'off',
     },
   },

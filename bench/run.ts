@@ -123,7 +123,17 @@ async function main(): Promise<void> {
   for (const peers of PEER_COUNTS) {
     // eslint-disable-next-line no-await-in-loop
     const {oneByOne, status} = await benchStatus(config, peers)
-    const row = `| ${peers + 1} | ${status.requests} | ${status.waves} | ${status.ms.toFixed(0)} | ${oneByOne.requests} | ${oneByOne.waves} | ${oneByOne.ms.toFixed(0)} | ${(oneByOne.ms / status.ms).toFixed(1)}× |`
+    const cells = [
+      peers + 1,
+      status.requests,
+      status.waves,
+      status.ms.toFixed(0),
+      oneByOne.requests,
+      oneByOne.waves,
+      oneByOne.ms.toFixed(0),
+      `${(oneByOne.ms / status.ms).toFixed(1)}×`,
+    ]
+    const row = `| ${cells.join(' | ')} |`
     console.log(row)
     rows.push(row)
   }
