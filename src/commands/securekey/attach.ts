@@ -10,13 +10,13 @@ import {SecurekeyError} from '../../lib/errors.js'
 import {
   attachDocument, type AttachDocument, attachFailureMessage, attachOutcomeLines, attachPlanLines, attachWarnings,
 } from '../../lib/render/attach.js'
+import {prose} from '../../lib/render/prose.js'
 
 export default class Attach extends SecurekeyCommand {
   static args = {
     addon: Args.string({description: 'the securekey add-on to attach (its name or UUID); or use --from', required: false}),
   }
-  static description = `attach an app's securekey add-on to other apps, so that they share its key
-
+  static description = prose`
 The add-on is named, or found on the app that owns it (--from).
 Each app given with -a gets the key under an attachment name derived from the owner (service-1 → SERVICE_1_SECURE, so the config var SERVICE_1_SECURE_KEY),
 never the bare SECURE that an app's own securekey add-on uses; --as chooses another name.
@@ -50,6 +50,7 @@ One app failing does not stop the others; the exit code is non-zero if any faile
     from: flags.string({description: 'the app that owns the securekey add-on (instead of naming the add-on)'}),
     remote: flags.remote(),
   }
+  static summary = 'attach an app\'s securekey add-on to other apps, so that they share its key'
 
   async run(): Promise<AttachDocument> {
     const {args, flags} = await this.parse(Attach)

@@ -3,11 +3,11 @@ import {flags} from '@heroku-cli/command'
 import {SecurekeyCommand} from '../../lib/base.js'
 import {terminalConfirmer} from '../../lib/confirmation.js'
 import {provision} from '../../lib/provision.js'
+import {prose} from '../../lib/render/prose.js'
 import {type ProvisionDocument, provisionDocument, provisionLines} from '../../lib/render/provision.js'
 
 export default class Provision extends SecurekeyCommand {
-  static description = `create the securekey add-on an app owns and shares, or show the one it already owns
-
+  static description = prose`
 Safe to run again: when the app already owns a securekey add-on, nothing is created and that add-on is shown.
 --another creates one more on purpose, under an attachment name of its own (--as).
 Prints the add-on, its owner, plan, the config var the API reports (SECURE_KEY unless --as) and the skfp1 fingerprint of LATEST; never the key itself.
@@ -41,6 +41,7 @@ An add-on still provisioning is reported with the command to wait for it; --wait
       default: 5000, description: 'ms between polls while waiting', env: 'HEROKU_SECUREKEY_WAIT_INTERVAL_MS', hidden: true, min: 1,
     }),
   }
+  static summary = 'create the securekey add-on an app owns and shares, or show the one it already owns'
 
   async run(): Promise<ProvisionDocument> {
     const {flags} = await this.parse(Provision)

@@ -4,6 +4,7 @@ import {ux} from '@oclif/core/ux'
 
 import {SecurekeyCommand} from '../../lib/base.js'
 import {formatDuration, parseDuration} from '../../lib/duration.js'
+import {prose} from '../../lib/render/prose.js'
 import {
   renderStatus, type StatusDocument, statusDocument, waitStatus,
 } from '../../lib/render/status.js'
@@ -25,7 +26,7 @@ export default class Status extends SecurekeyCommand {
   static args = {
     addon: Args.string({description: 'a securekey add-on: its name, UUID, or an attachment name on APP'}),
   }
-  static description = `compare the securekey key across every app that holds it, by fingerprint
+  static description = prose`
 For each securekey add-on (the one named, or every one APP owns or is attached to) lists every attachment with the
 skfp1 fingerprints of LATEST and PREVIOUS and a state against the owner's value: in sync (both equal), behind (its
 LATEST is the owner's PREVIOUS: a rotation not applied yet), ahead (its PREVIOUS is the owner's LATEST), diverged
@@ -66,6 +67,7 @@ low); HEROKU_SECUREKEY_WAIT_INTERVAL_MS sets the first pause.`
     timeout: duration({dependsOn: ['wait'], description: 'how long --wait waits, e.g. 90s, 5m, 1h (default 10m)', helpValue: 'DURATION'}),
     wait: flags.boolean({description: 'poll until every app is in sync (exit 0) or --timeout passes (exit 1)'}),
   }
+  static summary = 'compare the securekey key across every app that holds it, by fingerprint'
 
   async run(): Promise<StatusDocument> {
     const {args, flags} = await this.parse(Status)

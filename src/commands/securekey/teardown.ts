@@ -3,6 +3,7 @@ import * as hux from '@heroku/heroku-cli-util/hux'
 import {Args} from '@oclif/core'
 
 import {SecurekeyCommand} from '../../lib/base.js'
+import {prose} from '../../lib/render/prose.js'
 import {
   dryRunLines, nothingToTearDown, planLines, resultLines, spinnerObserver, type TeardownDocument, teardownDocument,
 } from '../../lib/render/teardown.js'
@@ -14,7 +15,7 @@ export default class Teardown extends SecurekeyCommand {
   static args = {
     addon: Args.string({description: 'the securekey add-on (name or UUID); default: the one APP owns'}),
   }
-  static description = `detach a securekey add-on from every peer app, then destroy it on its owner
+  static description = prose`
 Shows the plan first (each peer, the config var it loses, the destroy), asks for the owner app's name (or --confirm),
 detaches every peer, lists the attachments again, and destroys the add-on on its owner without force, so that no app
 is cut off unannounced. If a step fails, nothing is destroyed and running the same command again finishes the job.
@@ -33,6 +34,7 @@ Set HEROKU_SECUREKEY_WAIT_INTERVAL_MS to change how often --wait polls (default 
     remote: flags.remote(),
     wait: flags.boolean({default: false, description: 'wait until the add-on is gone when the provider deprovisions it later'}),
   }
+  static summary = 'detach a securekey add-on from every peer app, then destroy it on its owner'
 
   async run(): Promise<TeardownDocument> {
     const {args, flags} = await this.parse(Teardown)
