@@ -2,13 +2,13 @@
  * npm run demo: the whole securekey story on a local sandbox, told as a tutorial. Each step prints the command, then
  * what the plugin itself prints. Nothing leaves 127.0.0.1 and no account is needed.
  */
-import {spawn} from 'node:child_process'
+import {Config} from '@oclif/core'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {type Sandbox, startSandbox} from '../sandbox/index.js'
+import {startSandbox} from '../sandbox/index.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const SERVICE_2_LAG_MS = Number(process.env.DEMO_LAG_MS ?? 4000)
@@ -18,35 +18,40 @@ function say(text: string): void {
 }
 
 /**
- * Runs `heroku <args>` through this checkout's plugin, the way a user would type it. bin/run.js with tsx and
- * NODE_ENV=development loads the TypeScript sources without a build, and prints errors as users see them (bin/dev.js
- * would add stack traces).
+ * Runs `heroku <args>` with this checkout's plugin, the way a user would type it, in this process: the commands are
+ * the plugin's own (loaded from the TypeScript sources), only the start-up of a new process per command is saved.
+ * Errors print as the Heroku CLI prints them, and the exit code is the command's.
  */
-function heroku(sandbox: Sandbox, home: string, args: string[]): Promise<number> {
+async function heroku(config: Config, args: string[]): Promise<number> {
   process.stdout.write(`$ heroku ${args.join(' ')}\n`)
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bin', 'run.js'), ...args], {
-      cwd: root,
-      env: {
-        ...process.env,
-        ...sandbox.env,
-        HEROKU_SECUREKEY_WAIT_INTERVAL_MS: process.env.HEROKU_SECUREKEY_WAIT_INTERVAL_MS ?? '1000',
-        HOME: home,
-        NO_COLOR: '1',
-        NODE_ENV: 'development',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    })
-    child.on('error', reject)
-    child.on('close', code => resolve(code ?? 1))
-  })
+  try {
+    await config.runCommand(args[0], args.slice(1))
+    return 0
+  } catch (error) {
+    const failure = error as Error & {oclif?: {exit?: number}}
+    process.stderr.write(`${prettyPrint(failure)}\n`)
+    return failure.oclif?.exit ?? 1
+  }
+}
+
+function prettyPrint(error: Error & {suggestions?: string[]}): string {
+  const lines = [`Error: ${error.message}`]
+  if (error.suggestions?.length) lines.push('Try this:', ...error.suggestions.map(suggestion => `  * ${suggestion}`))
+  return lines.map(line => ` ›   ${line}`).join('\n')
 }
 
 async function main(): Promise<void> {
   const sandbox = await startSandbox({seed: 'demo'})
   const home = mkdtempSync(path.join(tmpdir(), 'securekey-demo-'))
+  // What a user pastes from `npm run sandbox`; NODE_ENV=development lets oclif load the plugin from src/ without a build.
+  Object.assign(process.env, sandbox.env, {
+    HEROKU_SECUREKEY_WAIT_INTERVAL_MS: process.env.HEROKU_SECUREKEY_WAIT_INTERVAL_MS ?? '1000',
+    HOME: home,
+    NODE_ENV: 'development',
+  })
+  const config = await Config.load({root})
   const run = async (args: string[], expectedExit = 0) => {
-    const code = await heroku(sandbox, home, args)
+    const code = await heroku(config, args)
     if (code !== expectedExit) throw new Error(`heroku ${args.join(' ')} exited ${code}, expected ${expectedExit}`)
   }
 
