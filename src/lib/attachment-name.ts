@@ -81,3 +81,8 @@ export function keyVarOf(attachment: Attachment | undefined, addon: Heroku.AddOn
   const anyKey = reported.find(variable => variable.endsWith(`_${SECUREKEY_VAR_SUFFIX}`))
   return exact ?? anyKey ?? configVarFor(name)
 }
+
+/** The config var an attachment sets on its app: as the API reports it (Accept-Inclusion), else `<NAME>_KEY`. */
+export function configVarOf(attachment: Attachment): string {
+  return keyVarOf(attachment, undefined, (attachment.name ?? DEFAULT_ATTACHMENT_NAME).toUpperCase())
+}

@@ -20,6 +20,7 @@ import type * as Heroku from '@heroku-cli/schema'
 
 import type {History} from './history.js'
 
+import {configVarOf} from './attachment-name.js'
 import {
   allInSync, compareDynos, compareHolders, type Comparison, type DynoReport, type Holder, type Reading,
 } from './compare.js'
@@ -27,7 +28,7 @@ import {parseDuration} from './duration.js'
 import {NotFoundError, SecurekeyError} from './errors.js'
 import {keyHistory} from './history.js'
 import {parseSecureKey} from './key.js'
-import {type Attachment, type Platform, toPlatformError} from './platform.js'
+import {type Platform, toPlatformError} from './platform.js'
 import {
   addonNamed, ownerOf, requireSecurekey, securekeyAddonsOn,
 } from './resolve.js'
@@ -80,12 +81,6 @@ export async function statusTargets(platform: Platform, options: {addon?: string
   }
 
   return found
-}
-
-/** The var an attachment sets: from `config_vars` (Accept-Inclusion), else `<ATTACHMENT NAME>_KEY`. */
-export function configVarOf(attachment: Attachment): string {
-  const names = attachment.config_vars ?? []
-  return names.find(name => name.endsWith('_KEY')) ?? names[0] ?? `${attachment.name}_KEY`
 }
 
 interface Row {

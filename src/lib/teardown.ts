@@ -20,6 +20,7 @@
  */
 import type * as Heroku from '@heroku-cli/schema'
 
+import {configVarOf} from './attachment-name.js'
 import {AmbiguousError, ConfirmationRequiredError, SecurekeyError} from './errors.js'
 import {type Attachment, Platform, PlatformError} from './platform.js'
 import {
@@ -109,8 +110,6 @@ export class TeardownStoppedError extends SecurekeyError {}
 
 /** The app given with -a is attached to the add-on but does not own it. */
 export class NotOwnerError extends SecurekeyError {}
-
-const configVarOf = (attachment: Attachment): string => attachment.config_vars?.[0] ?? `${(attachment.name ?? 'SECURE').toUpperCase()}_KEY`
 
 const plannedDetach = (attachment: Attachment): PlannedDetach => ({
   app: attachment.app?.name ?? attachment.app?.id ?? 'unknown app',

@@ -6,11 +6,20 @@ import {expect} from 'chai'
 import type {Attachment} from '../../../src/lib/platform.js'
 
 import {
-  attachmentNameOf, checkAddonName, checkAppName, checkAttachmentName, checkPlanName, configVarFor, defaultAttachmentName, keyVarOf,
+  attachmentNameOf, checkAddonName, checkAppName, checkAttachmentName, checkPlanName, configVarFor, configVarOf, defaultAttachmentName, keyVarOf,
 } from '../../../src/lib/attachment-name.js'
 import {SecurekeyError} from '../../../src/lib/errors.js'
 
 describe('attachment-name', () => {
+  describe('configVarOf', () => {
+    it('takes the var the attachment lists, else <ATTACHMENT NAME>_KEY', () => {
+      expect(configVarOf({config_vars: ['SERVICE_ONE_SECURE_KEY'], name: 'SERVICE_ONE_SECURE'})).to.equal('SERVICE_ONE_SECURE_KEY')
+      expect(configVarOf({name: 'SECURE'})).to.equal('SECURE_KEY')
+      expect(configVarOf({config_vars: [], name: 'other'})).to.equal('OTHER_KEY')
+      expect(configVarOf({config_vars: ['DATABASE_URL', 'PEER_KEY'], name: 'PEER'})).to.equal('PEER_KEY')
+    })
+  })
+
   describe('defaultAttachmentName', () => {
     it('derives the peer attachment name from the owner app: service-1 → SERVICE_1_SECURE', () => {
       expect(defaultAttachmentName('service-1')).to.equal('SERVICE_1_SECURE')

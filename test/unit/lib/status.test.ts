@@ -1,19 +1,9 @@
-/* eslint-disable camelcase -- the Platform API's and the --json document's snake_case fields */
+
 import {expect} from 'chai'
 
-import {
-  configVarOf, DEFAULT_POLL, nextPollDelay, pollSchedule,
-} from '../../../src/lib/status.js'
+import {DEFAULT_POLL, nextPollDelay, pollSchedule} from '../../../src/lib/status.js'
 
 describe('status gathering helpers', () => {
-  describe('configVarOf', () => {
-    it('takes the var the attachment lists, else <ATTACHMENT NAME>_KEY', () => {
-      expect(configVarOf({config_vars: ['SERVICE_ONE_SECURE_KEY'], name: 'SERVICE_ONE_SECURE'})).to.equal('SERVICE_ONE_SECURE_KEY')
-      expect(configVarOf({name: 'SECURE'})).to.equal('SECURE_KEY')
-      expect(configVarOf({config_vars: [], name: 'OTHER'})).to.equal('OTHER_KEY')
-    })
-  })
-
   describe('the --wait schedule', () => {
     const rate = {remaining: 4000, requestsPerPoll: 4}
 
