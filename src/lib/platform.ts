@@ -60,38 +60,50 @@ export class PlatformError extends Error {
   }
 }
 
+type Headers = Record<string, string | string[] | undefined>
+type ErrorBody = {id?: string, message?: string, resource?: string}
+
+/**
+ * What APIClient throws for an HTTP failure: a HerokuAPIError whose `http` is http-call's HTTPError (whose own `http`
+ * is the response), or that bare HTTPError when the body had no message. Socket errors carry only `code`.
+ */
 interface HttpFailure {
-  body?: {id?: string, message?: string, resource?: string}
+  body?: ErrorBody
   code?: string
-  headers?: Record<string, string | string[] | undefined>
-  http?: {body?: {id?: string, message?: string, resource?: string}, headers?: Record<string, string | string[] | undefined>, statusCode?: number}
+  http?: {body?: ErrorBody, headers?: Headers, http?: {headers?: Headers}, statusCode?: number}
   message?: string
   statusCode?: number
 }
 
-function header(headers: Record<string, string | string[] | undefined> | undefined, name: string): string | undefined {
+function header(headers: Headers | undefined, name: string): string | undefined {
   const value = headers?.[name] ?? headers?.[name.toLowerCase()]
   return Array.isArray(value) ? value[0] : value
+}
+
+/** The response headers of a failed request, wherever APIClient's error keeps them. */
+function failureHeaders(error: unknown): Headers | undefined {
+  const failure = error as HttpFailure & {http?: {headers?: Headers}}
+  return failure.http?.http?.headers ?? failure.http?.headers ?? (failure as {headers?: Headers}).headers
 }
 
 /** Turns whatever APIClient threw (HerokuAPIError, a bare HTTPError, a socket error) into a PlatformError. */
 export function toPlatformError(error: unknown): PlatformError {
   if (error instanceof PlatformError) return error
   const failure = error as HttpFailure
-  const http = failure.http ?? (failure.statusCode ? failure : undefined)
-  if (!http?.statusCode) {
+  const statusCode = failure.http?.statusCode ?? failure.statusCode
+  if (!statusCode) {
     const reason = failure.code ?? failure.message ?? String(error)
     return new PlatformError(0, 'network_error', `could not reach the Heroku API (${reason})`)
   }
 
-  const body = failure.body ?? http.body ?? {}
+  const body = failure.body ?? failure.http?.body ?? {}
   const platformError = new PlatformError(
-    http.statusCode,
-    body.id ?? `http_${http.statusCode}`,
-    body.message ?? `the Heroku API answered ${http.statusCode}`,
+    statusCode,
+    body.id ?? `http_${statusCode}`,
+    body.message ?? `the Heroku API answered ${statusCode}`,
     body.resource,
   )
-  platformError.confirmationApp = header(http.headers, 'X-Confirmation-Required')
+  platformError.confirmationApp = header(failureHeaders(error), 'X-Confirmation-Required')
   return platformError
 }
 
@@ -240,7 +252,7 @@ export class Platform {
     }
   }
 
-  private noteRateLimit(headers?: Record<string, string | string[] | undefined>): void {
+  private noteRateLimit(headers?: Headers): void {
     const remaining = Number(header(headers, 'RateLimit-Remaining'))
     if (Number.isFinite(remaining) && header(headers, 'RateLimit-Remaining') !== undefined) this.rateLimitRemaining = remaining
   }
@@ -264,7 +276,7 @@ export class Platform {
         return {body: response.body, statusCode: response.statusCode}
       } catch (error) {
         const failure = toPlatformError(error)
-        this.noteRateLimit((error as HttpFailure).http?.headers)
+        this.noteRateLimit(failureHeaders(error))
         const retryable = failure.status === 429 || (readLike && failure.status >= 500)
         if (!retryable || attempt >= this.retries) throw failure
         // eslint-disable-next-line no-await-in-loop
