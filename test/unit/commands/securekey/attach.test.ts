@@ -5,39 +5,14 @@ import {stripVTControlCharacters} from 'node:util'
 
 import Attach from '../../../../src/commands/securekey/attach.js'
 import {fingerprint} from '../../../../src/lib/key.js'
-import {type CommandResult, runCommand} from '../../../helpers/run-command.js'
+import {
+  ADDON, API, attachment, KEY, LATEST, OTHER, OWNER_ATTACHMENT, POSTGRES, TEST_KEYS, UNIT_ENV,
+} from '../../../helpers/fixtures.js'
+import {expectNoKeyValue, text} from '../../../helpers/output.js'
+import {runCommand} from '../../../helpers/run-command.js'
+import {withoutTerminal} from '../../../helpers/terminal.js'
 
-const API = 'https://api.heroku.com'
-const ENV = {HEROKU_API_KEY: 'unit-test-token', HEROKU_APP: undefined, HEROKU_HOST: undefined}
-const LATEST = 'A1'.repeat(32)
-const PREVIOUS = 'B2'.repeat(32)
-const OTHER = 'C3'.repeat(32)
-const KEY = `${LATEST},${PREVIOUS}`
-
-const app = (name: string) => ({id: `00000000-0000-4000-8000-00000000000${name.at(-1)}`, name})
-const ADDON = {
-  addon_service: {id: 'svc', name: 'securekey'},
-  app: app('service-1'),
-  config_vars: ['SECURE_KEY'],
-  id: '33333333-3333-4333-8333-333333333333',
-  name: 'securekey-solid-14332',
-  plan: {id: 'plan', name: 'securekey:fortnightly'},
-  state: 'provisioned',
-}
-const POSTGRES = {
-  ...ADDON, addon_service: {id: 'pg', name: 'heroku-postgresql'}, config_vars: ['DATABASE_URL'], id: 'pg-id', name: 'postgresql-curved-1', plan: {id: 'pgplan', name: 'heroku-postgresql:essential-0'},
-}
-const attachment = (appName: string, name: string) => ({
-  addon: {app: ADDON.app, id: ADDON.id, name: ADDON.name}, app: app(appName), config_vars: [`${name}_KEY`], id: `att-${appName}-${name}`, name,
-})
-const OWNER_ATTACHMENT = attachment('service-1', 'SECURE')
-
-const text = (result: CommandResult) => stripVTControlCharacters(result.stdout + result.stderr)
-
-function expectNoKeyValue(result: CommandResult) {
-  const all = (result.stdout + result.stderr).toLowerCase()
-  for (const key of [LATEST, PREVIOUS, OTHER]) expect(all).not.to.include(key.toLowerCase())
-}
+const ENV = {...UNIT_ENV, HEROKU_APP: undefined}
 
 /** --from service-1: the owner's add-ons, then the add-on's attachments. */
 function plan(attachments = [OWNER_ATTACHMENT]) {
@@ -54,16 +29,9 @@ const attachBody = (peer: string, name = 'SERVICE_1_SECURE', confirm?: string) =
 const taken = (peer: string) => [423, {id: 'confirmation_required', message: `SERVICE_1_SECURE_KEY is already set on ${peer}.`}, {'X-Confirmation-Required': peer}] as const
 
 describe('securekey:attach', () => {
-  let savedTTY: PropertyDescriptor | undefined
-
-  beforeEach(() => {
-    savedTTY = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY')
-    Object.defineProperty(process.stdin, 'isTTY', {configurable: true, value: false})
-  })
+  withoutTerminal()
 
   afterEach(() => {
-    if (savedTTY) Object.defineProperty(process.stdin, 'isTTY', savedTTY)
-    else delete (process.stdin as {isTTY?: boolean}).isTTY
     nock.cleanAll()
   })
 
@@ -81,7 +49,7 @@ describe('securekey:attach', () => {
     expect(out).to.include('Attaching securekey-solid-14332 (owned by service-1, securekey:fortnightly) to service-2 as SERVICE_1_SECURE: each gets SERVICE_1_SECURE_KEY.')
     expect(out).to.include('restarts its dynos')
     expect(out).to.include(`service-2  attached as SERVICE_1_SECURE; SERVICE_1_SECURE_KEY on service-2 matches service-1 (${fingerprint(LATEST)})`)
-    expectNoKeyValue(result)
+    expectNoKeyValue(result, TEST_KEYS)
   })
 
   it('attaches a named add-on under --as, to several apps, each on its own line', async () => {
@@ -110,7 +78,7 @@ describe('securekey:attach', () => {
       fingerprint: {latest: fingerprint(LATEST)},
       peers: [peer('service-2'), peer('service-3')],
     })
-    expectNoKeyValue(result)
+    expectNoKeyValue(result, TEST_KEYS)
   })
 
   it('takes the one peer from HEROKU_APP when no -a is given, as flags.app does elsewhere', async () => {
@@ -188,7 +156,7 @@ describe('securekey:attach', () => {
     // oclif wraps warnings to the terminal width, with a ' ›' margin.
     const warning = stripVTControlCharacters(result.stderr).replaceAll(/\s*›\s*/g, ' ').replaceAll(/\s+/g, ' ')
     expect(warning).to.include(`Warning: SERVICE_1_SECURE_KEY on service-2 does NOT match service-1: service-2 has ${fingerprint(OTHER)}, service-1 has ${fingerprint(LATEST)}`)
-    expectNoKeyValue(result)
+    expectNoKeyValue(result, TEST_KEYS)
   })
 
   it('stops on a taken name without a terminal: that peer is not attached, the others are, exit non-zero', async () => {
@@ -295,12 +263,12 @@ describe('securekey:attach', () => {
     expect(out).to.include('service-3  needs confirmation: SERVICE_1_SECURE is taken on service-3 by the config var SERVICE_1_SECURE_KEY; a real run asks on a terminal, or add --confirm service-3')
     expect(out).to.include('service-4  already attached as SERVICE_1_SECURE: nothing to do')
     expect(out).to.include('Nothing was changed.')
-    expectNoKeyValue(result)
+    expectNoKeyValue(result, TEST_KEYS)
   })
 
   it('with --dry-run --confirm says the taken name would be replaced', async () => {
     plan()
-    .get('/apps/service-2/addon-attachments').reply(200, [{...attachment('service-2', 'SERVICE_1_SECURE'), addon: {id: 'pg-id', name: POSTGRES.name}}])
+    .get('/apps/service-2/addon-attachments').reply(200, [{...attachment('service-2', 'SERVICE_1_SECURE'), addon: {id: POSTGRES.id, name: POSTGRES.name}}])
     .get('/apps/service-2/config-vars').reply(200, {})
 
     const result = await runCommand(Attach, ['--from', 'service-1', '-a', 'service-2', '--dry-run', '--confirm', 'service-2', '--json'], ENV)
