@@ -1,43 +1,17 @@
 /* eslint-disable camelcase -- Platform API fixtures and --json documents are snake_case */
 import {expect} from 'chai'
 import nock from 'nock'
-import {stripVTControlCharacters} from 'node:util'
 
 import Provision from '../../../../src/commands/securekey/provision.js'
 import {fingerprint} from '../../../../src/lib/key.js'
-import {type CommandResult, runCommand} from '../../../helpers/run-command.js'
+import {
+  ADDON, API, KEY, LATEST, OWNER_ATTACHMENT, PLANS, POSTGRES, PREVIOUS, TEST_KEYS, UNIT_ENV,
+} from '../../../helpers/fixtures.js'
+import {expectNoKeyValue, text} from '../../../helpers/output.js'
+import {runCommand} from '../../../helpers/run-command.js'
+import {withoutTerminal} from '../../../helpers/terminal.js'
 
-const API = 'https://api.heroku.com'
-const ENV = {HEROKU_API_KEY: 'unit-test-token', HEROKU_HOST: undefined, HEROKU_SECUREKEY_WAIT_INTERVAL_MS: '5'}
-const LATEST = 'A1'.repeat(32)
-const PREVIOUS = 'B2'.repeat(32)
-const KEY = `${LATEST},${PREVIOUS}`
-
-const OWNER = {id: '11111111-1111-4111-8111-111111111111', name: 'service-1'}
-const ADDON = {
-  addon_service: {id: 'svc', name: 'securekey'},
-  app: OWNER,
-  config_vars: ['SECURE_KEY'],
-  created_at: '2024-01-01T00:00:00Z',
-  id: '33333333-3333-4333-8333-333333333333',
-  name: 'securekey-solid-14332',
-  plan: {id: 'plan', name: 'securekey:fortnightly'},
-  state: 'provisioned',
-}
-const POSTGRES = {
-  ...ADDON, addon_service: {id: 'pg', name: 'heroku-postgresql'}, config_vars: ['DATABASE_URL'], id: 'pg-id', name: 'postgresql-curved-1', plan: {id: 'pgplan', name: 'heroku-postgresql:essential-0'},
-}
-const OWNER_ATTACHMENT = {
-  addon: {app: OWNER, id: ADDON.id, name: ADDON.name}, app: OWNER, config_vars: ['SECURE_KEY'], id: 'att-1', name: 'SECURE',
-}
-const PLANS = [{id: 'plan', name: 'securekey:fortnightly'}]
-
-const text = (result: CommandResult) => stripVTControlCharacters(result.stdout + result.stderr)
-
-function expectNoKeyValue(result: CommandResult) {
-  const all = (result.stdout + result.stderr).toLowerCase()
-  for (const key of [LATEST, PREVIOUS]) expect(all).not.to.include(key.toLowerCase())
-}
+const ENV = {...UNIT_ENV, HEROKU_SECUREKEY_WAIT_INTERVAL_MS: '5'}
 
 /** The reads after an add-on is provisioned: its attachments and the owner's config vars. */
 function describeReads(api: nock.Scope, attachment = OWNER_ATTACHMENT, vars?: Record<string, string>) {
@@ -49,17 +23,9 @@ function describeReads(api: nock.Scope, attachment = OWNER_ATTACHMENT, vars?: Re
 const confirmationRequired = (status = 423) => [status, {id: 'confirmation_required', message: 'SECURE_KEY is already set on service-1.'}, {'X-Confirmation-Required': 'service-1'}] as const
 
 describe('securekey:provision', () => {
-  let savedTTY: PropertyDescriptor | undefined
-
-  beforeEach(() => {
-    savedTTY = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY')
-    // These tests play a script: no terminal to prompt on, whatever runs mocha.
-    Object.defineProperty(process.stdin, 'isTTY', {configurable: true, value: false})
-  })
+  withoutTerminal()
 
   afterEach(() => {
-    if (savedTTY) Object.defineProperty(process.stdin, 'isTTY', savedTTY)
-    else delete (process.stdin as {isTTY?: boolean}).isTTY
     nock.cleanAll()
   })
 
@@ -83,7 +49,7 @@ describe('securekey:provision', () => {
     expect(out).to.match(/Config var:\s+SECURE_KEY \(attachment SECURE\)/)
     expect(out).to.include(`Fingerprint: ${fingerprint(LATEST)} (LATEST)`)
     expect(out).to.include('heroku securekey:attach securekey-solid-14332 -a <other app>')
-    expectNoKeyValue(result)
+    expectNoKeyValue(result, TEST_KEYS)
   })
 
   it('prints one --json document with the add-on, attachment, created and LATEST\'s fingerprint', async () => {
@@ -106,7 +72,7 @@ describe('securekey:provision', () => {
       dry_run: false,
       fingerprint: {latest: fingerprint(LATEST)},
     })
-    expectNoKeyValue(result)
+    expectNoKeyValue(result, TEST_KEYS)
   })
 
   it('on a re-run shows the add-on the app owns and sends no mutating request', async () => {
