@@ -5,43 +5,17 @@ import {stripVTControlCharacters} from 'node:util'
 
 import Status from '../../../../src/commands/securekey/status.js'
 import {fingerprint} from '../../../../src/lib/key.js'
+import {
+  ADDON, API, attachment, POSTGRES, TEST_KEYS, UNIT_ENV,
+} from '../../../helpers/fixtures.js'
+import {expectNoKeyValue, text} from '../../../helpers/output.js'
 import {runCommand} from '../../../helpers/run-command.js'
 
-const API = 'https://api.heroku.com'
-const ENV = {HEROKU_API_KEY: 'unit-test-token', HEROKU_HOST: undefined, HEROKU_SECUREKEY_WAIT_INTERVAL_MS: '10'}
-const K0 = 'A0'.repeat(32)
-const K1 = 'B1'.repeat(32)
-const K2 = 'C2'.repeat(32)
-const KEYS = [K0, K1, K2]
+const ENV = {...UNIT_ENV, HEROKU_SECUREKEY_WAIT_INTERVAL_MS: '10'}
+/** Three generations of the key, oldest first. */
+const [K0, K1, K2] = TEST_KEYS
 
-const app = (name: string) => ({id: `00000000-0000-4000-8000-00000000000${name.at(-1)}`, name})
-const ADDON = {
-  addon_service: {id: 'svc', name: 'securekey'},
-  app: app('service-1'),
-  config_vars: ['SECURE_KEY'],
-  id: '33333333-3333-4333-8333-333333333333',
-  name: 'securekey-solid-14332',
-  plan: {id: 'plan', name: 'securekey:fortnightly'},
-  state: 'provisioned',
-}
-const POSTGRES = {
-  ...ADDON, addon_service: {id: 'pg', name: 'heroku-postgresql'}, id: '44444444-4444-4444-8444-444444444444', name: 'postgresql-curved-1', plan: {id: 'pgplan', name: 'heroku-postgresql:essential-0'},
-}
-
-const attachment = (appName: string, name: string) => ({
-  addon: {app: ADDON.app, id: ADDON.id, name: ADDON.name}, app: app(appName), config_vars: [`${name}_KEY`], id: `att-${appName}-${name}`, name,
-})
 const ATTACHMENTS = [attachment('service-2', 'SERVICE_ONE_SECURE'), attachment('service-1', 'SECURE'), attachment('service-3', 'SERVICE_ONE_SECURE')]
-
-const output = (result: {stderr: string, stdout: string}) => stripVTControlCharacters(result.stdout + result.stderr)
-
-function expectNoKeyValue(result: {stderr: string, stdout: string}) {
-  const text = result.stdout + result.stderr
-  for (const key of KEYS) {
-    expect(text).not.to.include(key)
-    expect(text.toLowerCase()).not.to.include(key.toLowerCase())
-  }
-}
 
 function serveAddon(configs: Record<string, Record<string, string>>, status: Record<string, number> = {}) {
   const api = nock(API)
@@ -69,13 +43,13 @@ describe('securekey:status', () => {
     const result = await runCommand(Status, [ADDON.name], ENV)
 
     expect(result.exitCode, result.stderr).to.equal(0)
-    const text = output(result)
-    expect(text).to.include('=== securekey-solid-14332 (owner service-1, securekey:fortnightly, provisioned)')
-    expect(text).to.match(/service-1\s+SECURE\s+SECURE_KEY\s+skfp1:[\da-f]{16}\s+skfp1:[\da-f]{16}\s+in sync\s+owner \(reference\)/)
-    expect(text).to.include(`3/3 apps in sync (LATEST ${fingerprint(K1)})`)
-    expect(text.indexOf('service-1  ')).to.be.below(text.indexOf('service-2  '))
+    const out = text(result)
+    expect(out).to.include('=== securekey-solid-14332 (owner service-1, securekey:fortnightly, provisioned)')
+    expect(out).to.match(/service-1\s+SECURE\s+SECURE_KEY\s+skfp1:[\da-f]{16}\s+skfp1:[\da-f]{16}\s+in sync\s+owner \(reference\)/)
+    expect(out).to.include(`3/3 apps in sync (LATEST ${fingerprint(K1)})`)
+    expect(out.indexOf('service-1  ')).to.be.below(out.indexOf('service-2  '))
     expect(api.isDone()).to.equal(true)
-    expectNoKeyValue(result)
+    expectNoKeyValue(result, TEST_KEYS)
   })
 
   it('reports a peer that still has the previous key as behind, and exits 0 without --check', async () => {
@@ -84,9 +58,9 @@ describe('securekey:status', () => {
     const result = await runCommand(Status, [ADDON.name], ENV)
 
     expect(result.exitCode).to.equal(0)
-    expect(output(result)).to.match(/service-2\s+SERVICE_ONE_SECURE\s+SERVICE_ONE_SECURE_KEY\s+\S+\s+\S+\s+behind/)
-    expect(output(result)).to.include('2/3 apps in sync').and.include('behind: service-2')
-    expectNoKeyValue(result)
+    expect(text(result)).to.match(/service-2\s+SERVICE_ONE_SECURE\s+SERVICE_ONE_SECURE_KEY\s+\S+\s+\S+\s+behind/)
+    expect(text(result)).to.include('2/3 apps in sync').and.include('behind: service-2')
+    expectNoKeyValue(result, TEST_KEYS)
   })
 
   it('with --check exits 1 and names the apps out of sync, after printing the table', async () => {
@@ -98,7 +72,7 @@ describe('securekey:status', () => {
     expect(result.stdout).to.include('1/3 apps in sync')
     expect(stripVTControlCharacters(result.stderr)).to.include('Not every app is in sync: service-2 (behind), service-3 (malformed).')
     expect(result.stdout + result.stderr).not.to.include('hand-written')
-    expectNoKeyValue(result)
+    expectNoKeyValue(result, TEST_KEYS)
   })
 
   it('with --check exits 0 when every app is in sync', async () => {
@@ -113,8 +87,8 @@ describe('securekey:status', () => {
     const result = await runCommand(Status, [ADDON.name], ENV)
 
     expect(result.exitCode).to.equal(0)
-    expect(output(result)).to.match(/service-3\s+SERVICE_ONE_SECURE\s+SERVICE_ONE_SECURE_KEY\s+unreachable\s+You do not have access to the app service-3\. \(forbidden, HTTP 403\)/)
-    expect(output(result)).to.include('2/3 apps in sync').and.include('unreachable: service-3')
+    expect(text(result)).to.match(/service-3\s+SERVICE_ONE_SECURE\s+SERVICE_ONE_SECURE_KEY\s+unreachable\s+You do not have access to the app service-3\. \(forbidden, HTTP 403\)/)
+    expect(text(result)).to.include('2/3 apps in sync').and.include('unreachable: service-3')
   })
 
   it('prints one stable --json document without key material', async () => {
@@ -160,7 +134,7 @@ describe('securekey:status', () => {
         addons: 1, all_in_sync: false, in_sync: 1, total: 3,
       },
     })
-    expectNoKeyValue(result)
+    expectNoKeyValue(result, TEST_KEYS)
   })
 
   it('with --json --check prints the document and still exits 1', async () => {
@@ -185,7 +159,7 @@ describe('securekey:status', () => {
     const result = await runCommand(Status, ['-a', 'service-2'], ENV)
 
     expect(result.exitCode, result.stderr).to.equal(0)
-    expect(output(result)).to.include('3/3 apps in sync').and.not.include('postgresql-curved-1')
+    expect(text(result)).to.include('3/3 apps in sync').and.not.include('postgresql-curved-1')
     expect(api.isDone()).to.equal(true)
   })
 
@@ -195,7 +169,7 @@ describe('securekey:status', () => {
     const result = await runCommand(Status, ['-a', 'service-2'], ENV)
 
     expect(result.exitCode).to.equal(1)
-    expect(output(result)).to.include('service-2 holds no securekey add-on: it neither owns one nor has one attached.')
+    expect(text(result)).to.include('service-2 holds no securekey add-on: it neither owns one nor has one attached.')
     expect(result.error?.message).to.include('service-2 holds no securekey add-on')
     expect(api.isDone()).to.equal(true)
     expect(nock.pendingMocks()).to.deep.equal([])
@@ -205,23 +179,23 @@ describe('securekey:status', () => {
     nock(API).post('/actions/addons/resolve').reply(200, [POSTGRES])
     const result = await runCommand(Status, ['postgresql-curved-1'], ENV)
     expect(result.exitCode).to.equal(1)
-    expect(output(result)).to.include('postgresql-curved-1 is a heroku-postgresql add-on; securekey:status compares securekey keys only')
+    expect(text(result)).to.include('postgresql-curved-1 is a heroku-postgresql add-on; securekey:status compares securekey keys only')
   })
 
   it('says how to name the add-on when given neither ADDON nor -a', async () => {
     const result = await runCommand(Status, [], {...ENV, HEROKU_APP: undefined})
     expect(result.exitCode).to.equal(1)
-    expect(output(result)).to.include('Name a securekey add-on or an app that holds one.')
+    expect(text(result)).to.include('Name a securekey add-on or an app that holds one.')
   })
 
   it('refuses a --timeout that is not a duration, and --timeout without --wait', async () => {
     const bad = await runCommand(Status, [ADDON.name, '--wait', '--timeout', 'soon'], ENV)
     expect(bad.exitCode).to.equal(1)
-    expect(output(bad)).to.include('Expected a duration like 90s, 5m or 1h30m, got "soon".')
+    expect(text(bad)).to.include('Expected a duration like 90s, 5m or 1h30m, got "soon".')
 
     const alone = await runCommand(Status, [ADDON.name, '--timeout', '5m'], ENV)
     expect(alone.exitCode).to.equal(2)
-    expect(output(alone)).to.include('All of the following must be provided when using --timeout: --wait')
+    expect(text(alone)).to.include('All of the following must be provided when using --timeout: --wait')
   })
 
   it('with --wait polls until the lagging app catches up, then exits 0', async () => {
@@ -235,7 +209,7 @@ describe('securekey:status', () => {
     const result = await runCommand(Status, [ADDON.name, '--wait'], ENV)
 
     expect(result.exitCode, result.stderr).to.equal(0)
-    expect(output(result)).to.include('3/3 apps in sync')
+    expect(text(result)).to.include('3/3 apps in sync')
     expect(nock.pendingMocks()).to.deep.equal([])
   })
 
@@ -250,7 +224,7 @@ describe('securekey:status', () => {
 
     expect(result.exitCode).to.equal(1)
     expect(result.stdout).to.include('2/3 apps in sync')
-    expect(output(result)).to.include('Not every app was in sync after 200ms: service-2 (behind).')
-    expectNoKeyValue(result)
+    expect(text(result)).to.include('Not every app was in sync after 200ms: service-2 (behind).')
+    expectNoKeyValue(result, TEST_KEYS)
   })
 })
