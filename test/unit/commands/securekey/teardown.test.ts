@@ -3,25 +3,15 @@ import {expect} from 'chai'
 import nock from 'nock'
 
 import Teardown from '../../../../src/commands/securekey/teardown.js'
+import {
+  ADDON, API, attachment, POSTGRES, UNIT_ENV,
+} from '../../../helpers/fixtures.js'
 import {runCommand} from '../../../helpers/run-command.js'
+import {withoutTerminal} from '../../../helpers/terminal.js'
 
-const API = 'https://api.heroku.com'
-const ENV = {HEROKU_API_KEY: 'unit-test-token', HEROKU_HOST: undefined, HEROKU_SECUREKEY_WAIT_INTERVAL_MS: '1'}
-const ADDON_ID = '0d3a2f44-8c5e-4d7b-9a11-6f0e2b7c9d10'
-
-const owner = {id: 'a1000000-0000-4000-8000-000000000001', name: 'service-1'}
-const addon = {
-  addon_service: {name: 'securekey'}, app: owner, config_vars: ['SECURE_KEY'], id: ADDON_ID, name: 'securekey-solid-14332',
-  plan: {name: 'securekey:fortnightly'}, state: 'provisioned',
-}
-const postgres = {
-  addon_service: {name: 'heroku-postgresql'}, app: owner, id: 'b2000000-0000-4000-8000-000000000002', name: 'postgresql-round-1',
-  plan: {name: 'heroku-postgresql:essential-0'}, state: 'provisioned',
-}
-
-const attachment = (app: string, name: string) => ({
-  addon: {app: owner, id: ADDON_ID, name: addon.name}, app: {name: app}, config_vars: [`${name}_KEY`], id: `c3000000-0000-4000-8000-00000000000${app.slice(-1)}`, name,
-})
+const ENV = {...UNIT_ENV, HEROKU_SECUREKEY_WAIT_INTERVAL_MS: '1'}
+// The refusal test below names this add-on.
+const postgres = {...POSTGRES, name: 'postgresql-round-1'}
 const ATTACHMENTS = [attachment('service-1', 'SECURE'), attachment('service-2', 'SERVICE_1_SECURE'), attachment('service-3', 'SERVICE_1_SECURE')]
 
 let seen: string[]
@@ -32,34 +22,23 @@ function api(): nock.Scope {
   })
 }
 
-function noTerminal(): () => void {
-  const saved = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY')
-  Object.defineProperty(process.stdin, 'isTTY', {configurable: true, value: false})
-  return () => {
-    if (saved) Object.defineProperty(process.stdin, 'isTTY', saved)
-    else delete (process.stdin as {isTTY?: boolean}).isTTY
-  }
-}
-
 const mutating = () => seen.filter(request => !request.startsWith('GET '))
 
 describe('securekey:teardown', () => {
-  let restoreTerminal: () => void
+  withoutTerminal()
 
   beforeEach(() => {
     seen = []
-    restoreTerminal = noTerminal()
   })
 
   afterEach(() => {
-    restoreTerminal()
     nock.cleanAll()
   })
 
   it('prints the plan with --dry-run and sends only GET requests', async () => {
     const scope = api()
-    .get('/apps/service-1/addons').reply(200, [addon, postgres])
-    .get(`/addons/${ADDON_ID}/addon-attachments`).reply(200, ATTACHMENTS)
+    .get('/apps/service-1/addons').reply(200, [ADDON, postgres])
+    .get(`/addons/${ADDON.id}/addon-attachments`).reply(200, ATTACHMENTS)
 
     const {exitCode, stdout} = await runCommand(Teardown, ['-a', 'service-1', '--dry-run'], ENV)
 
@@ -78,12 +57,12 @@ describe('securekey:teardown', () => {
 
   it('detaches each peer, lists the attachments again, then destroys on the owner without force', async () => {
     const scope = api()
-    .get('/apps/service-1/addons').reply(200, [addon])
-    .get(`/addons/${ADDON_ID}/addon-attachments`).reply(200, ATTACHMENTS)
+    .get('/apps/service-1/addons').reply(200, [ADDON])
+    .get(`/addons/${ADDON.id}/addon-attachments`).reply(200, ATTACHMENTS)
     .delete(`/addon-attachments/${ATTACHMENTS[1].id}`).reply(200, ATTACHMENTS[1])
     .delete(`/addon-attachments/${ATTACHMENTS[2].id}`).reply(200, ATTACHMENTS[2])
-    .get(`/addons/${ADDON_ID}/addon-attachments`).reply(200, [ATTACHMENTS[0]])
-    .delete(`/apps/service-1/addons/${ADDON_ID}`, body => body.force === false).reply(200, {...addon, state: 'deprovisioned'})
+    .get(`/addons/${ADDON.id}/addon-attachments`).reply(200, [ATTACHMENTS[0]])
+    .delete(`/apps/service-1/addons/${ADDON.id}`, body => body.force === false).reply(200, {...ADDON, state: 'deprovisioned'})
 
     const {exitCode, stderr, stdout} = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1'], ENV)
 
@@ -91,14 +70,14 @@ describe('securekey:teardown', () => {
     expect(stdout).to.include('Detached SERVICE_1_SECURE from service-2: SERVICE_1_SECURE_KEY removed\n')
     expect(stdout).to.include('Detached SERVICE_1_SECURE from service-3: SERVICE_1_SECURE_KEY removed\n')
     expect(stdout).to.include('Destroyed securekey-solid-14332 on service-1: teardown complete.\n')
-    expect(mutating().at(-1)).to.equal(`DELETE /apps/service-1/addons/${ADDON_ID}`)
+    expect(mutating().at(-1)).to.equal(`DELETE /apps/service-1/addons/${ADDON.id}`)
     scope.done()
   })
 
   it('stops before any change without a terminal and without --confirm, saying how to confirm', async () => {
     const scope = api()
-    .get('/apps/service-1/addons').reply(200, [addon])
-    .get(`/addons/${ADDON_ID}/addon-attachments`).reply(200, ATTACHMENTS)
+    .get('/apps/service-1/addons').reply(200, [ADDON])
+    .get(`/addons/${ADDON.id}/addon-attachments`).reply(200, ATTACHMENTS)
 
     const {exitCode, stderr} = await runCommand(Teardown, ['-a', 'service-1'], ENV)
 
@@ -110,8 +89,8 @@ describe('securekey:teardown', () => {
 
   it('aborts on a --confirm naming another app, changing nothing', async () => {
     api()
-    .get('/apps/service-1/addons').reply(200, [addon])
-    .get(`/addons/${ADDON_ID}/addon-attachments`).reply(200, ATTACHMENTS)
+    .get('/apps/service-1/addons').reply(200, [ADDON])
+    .get(`/addons/${ADDON.id}/addon-attachments`).reply(200, ATTACHMENTS)
 
     const {exitCode, stderr} = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-2'], ENV)
 
@@ -153,12 +132,12 @@ describe('securekey:teardown', () => {
 
   it('prints the plan and each step\'s result with --json', async () => {
     api()
-    .get('/apps/service-1/addons').reply(200, [addon])
-    .get(`/addons/${ADDON_ID}/addon-attachments`).reply(200, ATTACHMENTS.slice(0, 2))
+    .get('/apps/service-1/addons').reply(200, [ADDON])
+    .get(`/addons/${ADDON.id}/addon-attachments`).reply(200, ATTACHMENTS.slice(0, 2))
     .delete(`/addon-attachments/${ATTACHMENTS[1].id}`).reply(200, ATTACHMENTS[1])
-    .get(`/addons/${ADDON_ID}/addon-attachments`).reply(200, [ATTACHMENTS[0]])
-    .delete(`/apps/service-1/addons/${ADDON_ID}`).reply(202, {...addon, state: 'deprovisioning'})
-    .get(`/addons/${ADDON_ID}`).reply(404, {id: 'not_found', message: 'Couldn\'t find that add on.', resource: 'add_on'})
+    .get(`/addons/${ADDON.id}/addon-attachments`).reply(200, [ATTACHMENTS[0]])
+    .delete(`/apps/service-1/addons/${ADDON.id}`).reply(202, {...ADDON, state: 'deprovisioning'})
+    .get(`/addons/${ADDON.id}`).reply(404, {id: 'not_found', message: 'Couldn\'t find that add on.', resource: 'add_on'})
 
     const {exitCode, stderr, stdout} = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1', '--wait', '--json'], ENV)
 
@@ -166,7 +145,7 @@ describe('securekey:teardown', () => {
     const peer = {app: 'service-2', attachment: {id: ATTACHMENTS[1].id, name: 'SERVICE_1_SECURE'}, config_var: 'SERVICE_1_SECURE_KEY'}
     expect(JSON.parse(stdout)).to.deep.equal({
       addon: {
-        id: ADDON_ID, name: 'securekey-solid-14332', owner: 'service-1', plan: 'securekey:fortnightly', state: 'provisioned',
+        id: ADDON.id, name: 'securekey-solid-14332', owner: 'service-1', plan: 'securekey:fortnightly', state: 'provisioned',
       },
       complete: true,
       dry_run: false,
@@ -183,8 +162,8 @@ describe('securekey:teardown', () => {
 
   it('prints the document with complete: false and exits 1 when a peer fails to detach under --json', async () => {
     api()
-    .get('/apps/service-1/addons').reply(200, [addon])
-    .get(`/addons/${ADDON_ID}/addon-attachments`).reply(200, ATTACHMENTS)
+    .get('/apps/service-1/addons').reply(200, [ADDON])
+    .get(`/addons/${ADDON.id}/addon-attachments`).reply(200, ATTACHMENTS)
     .delete(`/addon-attachments/${ATTACHMENTS[1].id}`).reply(200, ATTACHMENTS[1])
     .delete(`/addon-attachments/${ATTACHMENTS[2].id}`).reply(503, {id: 'unavailable', message: 'Service unavailable.'})
 
@@ -200,6 +179,6 @@ describe('securekey:teardown', () => {
     }])
     expect(document.results.stopped.reason).to.equal('detach_failed')
     expect(stderr).to.include('Teardown stopped: securekey-solid-14332 is still attached to service-3')
-    expect(mutating()).not.to.include(`DELETE /apps/service-1/addons/${ADDON_ID}`)
+    expect(mutating()).not.to.include(`DELETE /apps/service-1/addons/${ADDON.id}`)
   })
 })
