@@ -4,56 +4,29 @@ import {expect} from 'chai'
 import {type Sandbox, startSandbox} from '../../../sandbox/index.js'
 import Attach from '../../../src/commands/securekey/attach.js'
 import {fingerprint} from '../../../src/lib/key.js'
-import {type CommandResult, runCommand} from '../../helpers/run-command.js'
+import {expectNoKeyValue} from '../../helpers/output.js'
+import {runCommand} from '../../helpers/run-command.js'
+import {
+  keysIn, mutating, provisioned, sandboxApi,
+} from '../../helpers/sandbox-setup.js'
+import {withoutTerminal} from '../../helpers/terminal.js'
 
 const APPS = ['service-1', 'service-2', 'service-3', 'service-4']
 
-async function api<T>(sandbox: Sandbox, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${sandbox.url}${path}`, {
-    body: body === undefined ? undefined : JSON.stringify(body),
-    headers: {Accept: 'application/vnd.heroku+json; version=3', Authorization: `Bearer ${sandbox.token}`, 'Content-Type': 'application/json'},
-    method,
-  })
-  const json = await response.json()
-  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${JSON.stringify(json)}`)
-  return json as T
-}
-
-/** An add-on owned by `app`, created through the sandbox's own API (the blog's first step, done by hand). */
-const provisioned = (sandbox: Sandbox, app = 'service-1', plan = 'securekey:fortnightly') => api<{id: string, name: string}>(sandbox, 'POST', `/apps/${app}/addons`, {plan: {name: plan}})
-
-/** Every request that could change something (GETs and the resolve actions change nothing). */
-const mutating = (sandbox: Sandbox) => sandbox.control.requests()
-.filter(request => request.method !== 'GET' && !request.path.startsWith('/actions/'))
-.map(request => `${request.method} ${request.path} ${request.status}`)
-
 const attachedAs = (sandbox: Sandbox, name: string) => sandbox.control.attachments().filter(attachment => attachment.name === name).map(attachment => attachment.app?.name).sort()
-
-function keysIn(sandbox: Sandbox): string[] {
-  return APPS.flatMap(app => Object.entries(sandbox.control.configVars(app)).filter(([name]) => name.endsWith('_KEY')).flatMap(([, value]) => value.split(',')))
-}
-
-function expectNoKeyIn(result: CommandResult, keys: string[]): void {
-  expect(keys.length).to.be.greaterThan(0)
-  const text = `${result.stdout}${result.stderr}`.toLowerCase()
-  for (const key of keys) expect(text).not.to.include(key.toLowerCase())
-}
 
 describe('securekey:attach against the sandbox', () => {
   let sandbox: Sandbox
   let env: Record<string, string | undefined>
-  let savedTTY: PropertyDescriptor | undefined
+
+  withoutTerminal()
 
   beforeEach(async () => {
     sandbox = await startSandbox({apps: APPS, forbiddenApps: ['locked-app']})
     env = sandbox.env
-    savedTTY = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY')
-    Object.defineProperty(process.stdin, 'isTTY', {configurable: true, value: false})
   })
 
   afterEach(async () => {
-    if (savedTTY) Object.defineProperty(process.stdin, 'isTTY', savedTTY)
-    else delete (process.stdin as {isTTY?: boolean}).isTTY
     await sandbox.close()
   })
 
@@ -72,7 +45,7 @@ describe('securekey:attach against the sandbox', () => {
 
     expect(result.stdout).to.include('each gets SERVICE_1_SECURE_KEY')
     expect(mutating(sandbox)).to.deep.equal(['POST /addon-attachments 201', 'POST /addon-attachments 201'])
-    expectNoKeyIn(result, keysIn(sandbox))
+    expectNoKeyValue(result, keysIn(sandbox, APPS))
   })
 
   it('on a re-run says "already attached" and sends no mutating request', async () => {
@@ -129,8 +102,8 @@ describe('securekey:attach against the sandbox', () => {
     expect(mutating(sandbox)).to.deep.equal(['POST /addon-attachments 201'])
     expect(rerun.stdout).to.match(/already attached as SERVICE_1_SECURE/)
     expect(attachedAs(sandbox, 'SERVICE_1_SECURE')).to.deep.equal(['service-2', 'service-3'])
-    expectNoKeyIn(first, keysIn(sandbox))
-    expectNoKeyIn(rerun, keysIn(sandbox))
+    expectNoKeyValue(first, keysIn(sandbox, APPS))
+    expectNoKeyValue(rerun, keysIn(sandbox, APPS))
   })
 
   it('stops on a name taken on a peer without a terminal, leaving that peer unchanged; --confirm PEER replaces it', async () => {
@@ -171,7 +144,7 @@ describe('securekey:attach against the sandbox', () => {
 
   it('lists the add-ons when --from owns several', async () => {
     const first = await provisioned(sandbox)
-    const second = await api<{name: string}>(sandbox, 'POST', '/apps/service-1/addons', {attachment: {name: 'PARTNER'}, plan: {name: 'securekey:fortnightly'}})
+    const second = await sandboxApi<{name: string}>(sandbox, 'POST', '/apps/service-1/addons', {attachment: {name: 'PARTNER'}, plan: {name: 'securekey:fortnightly'}})
     sandbox.control.clearRequests()
 
     const result = await runCommand(Attach, ['--from', 'service-1', '-a', 'service-2'], env)
