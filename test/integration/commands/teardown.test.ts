@@ -2,73 +2,38 @@ import {expect} from 'chai'
 
 import {type Sandbox, startSandbox} from '../../../sandbox/index.js'
 import Teardown from '../../../src/commands/securekey/teardown.js'
-import {type CommandResult, runCommand} from '../../helpers/run-command.js'
+import {expectNoKeyValue} from '../../helpers/output.js'
+import {runCommand} from '../../helpers/run-command.js'
+import {
+  attachTo, provisioned, provisionWithPeers, sandboxEnv,
+} from '../../helpers/sandbox-setup.js'
+import {withoutTerminal} from '../../helpers/terminal.js'
 
 const PEERS = ['service-2', 'service-3', 'service-4']
 
-interface Setup {
-  addon: {id: string, name: string}
-  /** Every key value handed out, to prove none of them is ever printed. */
-  keys: string[]
-}
-
-async function api<T>(sandbox: Sandbox, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${sandbox.url}${path}`, {
-    body: body === undefined ? undefined : JSON.stringify(body),
-    headers: {Accept: 'application/vnd.heroku+json; version=3', Authorization: `Bearer ${sandbox.token}`, 'Content-Type': 'application/json'},
-    method,
-  })
-  const json = await response.json()
-  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${JSON.stringify(json)}`)
-  return json as T
-}
-
-const attach = (sandbox: Sandbox, addon: string, app: string) =>
-  api<{id: string}>(sandbox, 'POST', '/addon-attachments', {addon: {name: addon}, app: {name: app}, name: 'SERVICE_1_SECURE'})
-
-/** service-1 owns a securekey add-on attached to service-2..4 as SERVICE_1_SECURE; set up through the sandbox's own API. */
-async function provisionWithPeers(sandbox: Sandbox, peers = PEERS): Promise<Setup> {
-  const addon = await api<{id: string, name: string}>(sandbox, 'POST', '/apps/service-1/addons', {plan: {name: 'securekey:fortnightly'}})
-  for (const peer of peers) {
-    // eslint-disable-next-line no-await-in-loop
-    await attach(sandbox, addon.name, peer)
-  }
-
-  const value = sandbox.control.configVars('service-1').SECURE_KEY
-  sandbox.control.clearRequests()
-  return {addon, keys: value.split(',')}
-}
-
 const keyVars = (sandbox: Sandbox, app: string) => Object.keys(sandbox.control.configVars(app)).filter(name => name.endsWith('_KEY'))
 const attachedApps = (sandbox: Sandbox) => sandbox.control.attachments().map(attachment => attachment.app?.name).sort()
+/** Every request but the GETs, without its status (unlike sandbox-setup's mutating(), it keeps the resolve actions). */
 const mutating = (sandbox: Sandbox) => sandbox.control.requests().filter(request => request.method !== 'GET').map(request => `${request.method} ${request.path}`)
-
-function expectNoKeyIn(result: CommandResult, keys: string[]): void {
-  expect(keys.length).to.be.greaterThan(0)
-  for (const key of keys) expect(`${result.stdout}${result.stderr}`).not.to.include(key)
-}
 
 describe('securekey:teardown', () => {
   describe('with three peers', () => {
     let sandbox: Sandbox
     let env: Record<string, string | undefined>
-    let savedTTY: PropertyDescriptor | undefined
+
+    withoutTerminal()
 
     beforeEach(async () => {
       sandbox = await startSandbox({apps: 5})
-      env = {...sandbox.env, HEROKU_SECUREKEY_WAIT_INTERVAL_MS: '50'}
-      savedTTY = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY')
-      Object.defineProperty(process.stdin, 'isTTY', {configurable: true, value: false})
+      env = sandboxEnv(sandbox)
     })
 
     afterEach(async () => {
-      if (savedTTY) Object.defineProperty(process.stdin, 'isTTY', savedTTY)
-      else delete (process.stdin as {isTTY?: boolean}).isTTY
       await sandbox.close()
     })
 
     it('detaches three peers, then destroys on the owner: no attachment and no *_KEY var left anywhere', async () => {
-      const {addon, keys} = await provisionWithPeers(sandbox)
+      const {addon, keys} = await provisionWithPeers(sandbox, PEERS)
 
       const result = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1'], env)
 
@@ -82,7 +47,7 @@ describe('securekey:teardown', () => {
       expect(writes.slice(3).map(request => [request.method, request.path, request.body])).to.deep.equal([['DELETE', `/apps/service-1/addons/${addon.id}`, {force: false}]])
       for (const peer of PEERS) expect(result.stdout).to.include(`Detached SERVICE_1_SECURE from ${peer}: SERVICE_1_SECURE_KEY removed`)
       expect(result.stdout).to.include(`Destroyed ${addon.name} on service-1: teardown complete.`)
-      expectNoKeyIn(result, keys)
+      expectNoKeyValue(result, keys)
 
       const again = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1'], env)
       expect(again.exitCode, again.stderr).to.equal(0)
@@ -90,7 +55,7 @@ describe('securekey:teardown', () => {
     })
 
     it('leaves the add-on and the failed attachment in place when a peer fails to detach, and a re-run completes', async () => {
-      const {addon, keys} = await provisionWithPeers(sandbox)
+      const {addon, keys} = await provisionWithPeers(sandbox, PEERS)
       const failing = sandbox.control.attachments().find(attachment => attachment.app?.name === 'service-3')!
       sandbox.control.injectFault({method: 'DELETE', path: `/addon-attachments/${failing.id}`, status: 503})
 
@@ -115,13 +80,13 @@ describe('securekey:teardown', () => {
       expect(mutating(sandbox)).to.deep.equal([`DELETE /addon-attachments/${failing.id}`, `DELETE /apps/service-1/addons/${addon.id}`])
       expect(sandbox.control.attachments()).to.deep.equal([])
       expect(sandbox.control.addons()).to.deep.equal([])
-      expectNoKeyIn(first, keys)
-      expectNoKeyIn(rerun, keys)
+      expectNoKeyValue(first, keys)
+      expectNoKeyValue(rerun, keys)
     })
 
     it('refuses an add-on of another service, sending no mutating request', async () => {
-      const {keys} = await provisionWithPeers(sandbox)
-      const postgres = await api<{name: string}>(sandbox, 'POST', '/apps/service-1/addons', {plan: {name: 'heroku-postgresql:essential-0'}})
+      const {keys} = await provisionWithPeers(sandbox, PEERS)
+      const postgres = await provisioned(sandbox, 'service-1', 'heroku-postgresql:essential-0')
       sandbox.control.clearRequests()
 
       const result = await runCommand(Teardown, [postgres.name, '-a', 'service-1', '--confirm', 'service-1'], env)
@@ -130,11 +95,11 @@ describe('securekey:teardown', () => {
       expect(result.stderr).to.include(`${postgres.name} is a heroku-postgresql add-on; securekey:teardown only removes securekey add-ons.`)
       expect(mutating(sandbox)).to.deep.equal([])
       expect(sandbox.control.addons()).to.have.length(2)
-      expectNoKeyIn(result, keys)
+      expectNoKeyValue(result, keys)
     })
 
     it('refuses a peer given as -a, naming the owner and how to detach just that peer, sending no mutating request', async () => {
-      const {addon, keys} = await provisionWithPeers(sandbox)
+      const {addon, keys} = await provisionWithPeers(sandbox, PEERS)
 
       const named = await runCommand(Teardown, [addon.name, '-a', 'service-2', '--confirm', 'service-2'], env)
       const bare = await runCommand(Teardown, ['-a', 'service-2', '--confirm', 'service-2'], env)
@@ -143,7 +108,7 @@ describe('securekey:teardown', () => {
         expect(result.exitCode).to.equal(1)
         expect(result.stderr).to.include(`${addon.name} belongs to service-1, not service-2. To remove it from service-2 only: heroku addons:detach SERVICE_1_SECURE -a service-2.`)
         expect(result.stderr).to.include(`To tear it down everywhere: heroku securekey:teardown ${addon.name} -a service-1.`)
-        expectNoKeyIn(result, keys)
+        expectNoKeyValue(result, keys)
       }
 
       expect(mutating(sandbox)).to.deep.equal([])
@@ -151,7 +116,7 @@ describe('securekey:teardown', () => {
     })
 
     it('prints the plan with --dry-run, sending only GET requests', async () => {
-      const {addon, keys} = await provisionWithPeers(sandbox)
+      const {addon, keys} = await provisionWithPeers(sandbox, PEERS)
 
       const result = await runCommand(Teardown, [addon.name, '-a', 'service-1', '--dry-run'], env)
 
@@ -161,11 +126,11 @@ describe('securekey:teardown', () => {
       expect(result.stdout).to.include(`  4. Destroy ${addon.name} on service-1: removes SECURE_KEY and restarts service-1`)
       expect(sandbox.control.requests().map(request => request.method)).to.deep.equal(['GET', 'GET'])
       expect(sandbox.control.attachments()).to.have.length(4)
-      expectNoKeyIn(result, keys)
+      expectNoKeyValue(result, keys)
     })
 
     it('aborts on a wrong --confirm with nothing changed', async () => {
-      const {keys} = await provisionWithPeers(sandbox)
+      const {keys} = await provisionWithPeers(sandbox, PEERS)
 
       const result = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-2'], env)
 
@@ -173,11 +138,11 @@ describe('securekey:teardown', () => {
       expect(result.stderr).to.include('--confirm service-2 does not match service-1')
       expect(mutating(sandbox)).to.deep.equal([])
       expect(sandbox.control.attachments()).to.have.length(4)
-      expectNoKeyIn(result, keys)
+      expectNoKeyValue(result, keys)
     })
 
     it('detaches a peer attached between the plan and the destroy, leaving no orphan', async () => {
-      const {addon, keys} = await provisionWithPeers(sandbox)
+      const {addon, keys} = await provisionWithPeers(sandbox, PEERS)
       sandbox.control.setLatency(500, {method: 'DELETE', path: /^\/addon-attachments\//})
       const planListing = `/addons/${addon.id}/addon-attachments`
 
@@ -189,7 +154,7 @@ describe('securekey:teardown', () => {
         })
       }
 
-      await attach(sandbox, addon.name, 'service-5')
+      await attachTo(sandbox, addon.name, 'service-5')
       const result = await running
 
       expect(result.exitCode, result.stderr).to.equal(0)
@@ -200,11 +165,11 @@ describe('securekey:teardown', () => {
       expect(sandbox.control.attachments()).to.deep.equal([])
       expect(sandbox.control.addons()).to.deep.equal([])
       expect(keyVars(sandbox, 'service-5')).to.deep.equal([])
-      expectNoKeyIn(result, keys)
+      expectNoKeyValue(result, keys)
     })
 
     it('reports a destroy the API refuses and exits 1; a re-run completes', async () => {
-      const {addon, keys} = await provisionWithPeers(sandbox)
+      const {addon, keys} = await provisionWithPeers(sandbox, PEERS)
       sandbox.control.injectFault({
         body: {id: 'invalid_params', message: `Cannot destroy add-on ${addon.name}: it is attached to other apps (service-5).`},
         method: 'DELETE', path: `/apps/service-1/addons/${addon.id}`, status: 422,
@@ -218,8 +183,8 @@ describe('securekey:teardown', () => {
       expect(first.stderr).to.include(`Teardown stopped: destroying ${addon.name} on service-1 failed: ${refusal}`)
       expect(rerun.exitCode, rerun.stderr).to.equal(0)
       expect(sandbox.control.addons()).to.deep.equal([])
-      expectNoKeyIn(first, keys)
-      expectNoKeyIn(rerun, keys)
+      expectNoKeyValue(first, keys)
+      expectNoKeyValue(rerun, keys)
     })
   })
 
@@ -227,15 +192,15 @@ describe('securekey:teardown', () => {
     it('polls after a 202 until the add-on is gone', async () => {
       const sandbox = await startSandbox({apps: 2, asyncProvisioning: {deprovisionMs: 300, provisionMs: 0}})
       try {
-        const addon = await api<{id: string, name: string}>(sandbox, 'POST', '/apps/service-1/addons', {plan: {name: 'securekey:fortnightly'}})
+        const addon = await provisioned(sandbox)
         await new Promise(resolve => {
           setTimeout(resolve, 20)
         })
-        await attach(sandbox, addon.name, 'service-2')
+        await attachTo(sandbox, addon.name, 'service-2')
         const keys = sandbox.control.configVars('service-1').SECURE_KEY.split(',')
         sandbox.control.clearRequests()
 
-        const result = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1', '--wait', '--json'], {...sandbox.env, HEROKU_SECUREKEY_WAIT_INTERVAL_MS: '50'})
+        const result = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1', '--wait', '--json'], sandboxEnv(sandbox))
 
         expect(result.exitCode, result.stderr).to.equal(0)
         expect(JSON.parse(result.stdout).results.destroyed).to.deep.equal({state: 'deprovisioned'})
@@ -245,7 +210,7 @@ describe('securekey:teardown', () => {
         expect(polls.at(-1)?.status).to.equal(404)
         expect(sandbox.control.addons()).to.deep.equal([])
         expect(sandbox.control.attachments()).to.deep.equal([])
-        expectNoKeyIn(result, keys)
+        expectNoKeyValue(result, keys)
       } finally {
         await sandbox.close()
       }
