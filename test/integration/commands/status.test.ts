@@ -1,53 +1,20 @@
 /* eslint-disable camelcase -- the Platform API's and the --json document's snake_case fields */
 import {expect} from 'chai'
-import {stripVTControlCharacters} from 'node:util'
 
 import {type RequestLogEntry, type Sandbox, startSandbox} from '../../../sandbox/index.js'
 import Status from '../../../src/commands/securekey/status.js'
-import {type CommandResult, runCommand} from '../../helpers/run-command.js'
+import {expectNoKeyValue, text} from '../../helpers/output.js'
+import {runCommand} from '../../helpers/run-command.js'
+import {
+  keysIn, provisionWithPeers, sandboxApi, sandboxEnv,
+} from '../../helpers/sandbox-setup.js'
 
 const PEER_VAR = 'SERVICE_ONE_SECURE_KEY'
 
-/** A securekey add-on on service-1, attached to the given peers as SERVICE_ONE_SECURE, set up through the API. */
-async function provision(sandbox: Sandbox, peers: string[]): Promise<{id: string, name: string}> {
-  const post = async (path: string, body: unknown) => {
-    const response = await fetch(`${sandbox.url}${path}`, {
-      body: JSON.stringify(body),
-      headers: {Accept: 'application/vnd.heroku+json; version=3', Authorization: `Bearer ${sandbox.token}`, 'Content-Type': 'application/json'},
-      method: 'POST',
-    })
-    if (response.status !== 201) throw new Error(`POST ${path} answered ${response.status}: ${await response.text()}`)
-    return response.json() as Promise<{id: string, name: string}>
-  }
-
-  const addon = await post('/apps/service-1/addons', {plan: 'securekey:fortnightly'})
-  // eslint-disable-next-line no-await-in-loop -- one attachment after another, as a user would
-  for (const peer of peers) await post('/addon-attachments', {addon: addon.name, app: peer, name: 'SERVICE_ONE_SECURE'})
-  sandbox.control.clearRequests()
-  return addon
-}
-
 /** The config as of one release, read the way a client would (the control surface has no such call). */
-async function releaseConfig(sandbox: Sandbox, app: string, version: number): Promise<Record<string, string>> {
-  const response = await fetch(`${sandbox.url}/apps/${app}/releases/${version}/config-vars`, {
-    headers: {Accept: 'application/vnd.heroku+json; version=3', Authorization: `Bearer ${sandbox.token}`},
-  })
-  return response.json() as Promise<Record<string, string>>
-}
+const releaseConfig = (sandbox: Sandbox, app: string, version: number) => sandboxApi<Record<string, string>>(sandbox, 'GET', `/apps/${app}/releases/${version}/config-vars`)
 
-/** Every config var value of every app: none may appear in any output. */
-function secretsOf(sandbox: Sandbox, apps: string[]): string[] {
-  const values = apps.flatMap(app => Object.entries(sandbox.control.configVars(app)).filter(([name]) => name.endsWith('_KEY')).map(([, value]) => value))
-  return [...new Set(values.flatMap(value => [value, ...value.split(',')]).filter(value => value.length >= 8))]
-}
-
-function expectNoSecret(result: CommandResult, secrets: string[]): void {
-  const text = (result.stdout + result.stderr).toLowerCase()
-  for (const secret of secrets) expect(text).not.to.include(secret.toLowerCase())
-}
-
-const text = (result: CommandResult) => stripVTControlCharacters(result.stdout + result.stderr)
-const run = (sandbox: Sandbox, argv: string[], env: Record<string, string> = {}) => runCommand(Status, argv, {...sandbox.env, HEROKU_SECUREKEY_WAIT_INTERVAL_MS: '50', ...env})
+const run = (sandbox: Sandbox, argv: string[], env: Record<string, string> = {}) => runCommand(Status, argv, {...sandboxEnv(sandbox), ...env})
 const configReads = (log: RequestLogEntry[]) => log.filter(entry => entry.method === 'GET' && /^\/apps\/[^/]+\/config-vars$/.test(entry.path))
 
 /** All of `entries` were in flight together: each started before the first one ended. */
@@ -69,7 +36,7 @@ describe('securekey:status against the sandbox', () => {
 
     beforeEach(async () => {
       sandbox = await startSandbox({latencyMs: 40, seed: 'status'})
-      addon = await provision(sandbox, ['service-2', 'service-3'])
+      addon = (await provisionWithPeers(sandbox, ['service-2', 'service-3'], 'SERVICE_ONE_SECURE')).addon
     })
 
     it('reports every app in sync from a peer (-a service-2) in 1 + 1 + N requests, the config vars in one wave', async () => {
@@ -89,7 +56,7 @@ describe('securekey:status against the sandbox', () => {
       expect(log).to.have.length(5)
       expectOneWave(configReads(log))
       expect(Math.min(...configReads(log).map(entry => entry.start))).to.be.above(log[1].end - 1)
-      expectNoSecret(result, secretsOf(sandbox, apps))
+      expectNoKeyValue(result, keysIn(sandbox, apps))
     })
 
     it('with an add-on name: the resolve, the attachments and N config reads, nothing else', async () => {
@@ -120,7 +87,7 @@ describe('securekey:status against the sandbox', () => {
       const releaseReads = sandbox.control.requests().filter(entry => entry.path.endsWith('/config-vars') && entry.path.includes('/releases/'))
       expect(releaseReads.map(entry => entry.path)).to.deep.equal([`/apps/service-2/releases/${heldRelease}/config-vars`])
       const held = await releaseConfig(sandbox, 'service-2', heldRelease)
-      expectNoSecret(result, [...secretsOf(sandbox, apps), held[PEER_VAR], ...held[PEER_VAR].split(',')])
+      expectNoKeyValue(result, [...keysIn(sandbox, apps), held[PEER_VAR], ...held[PEER_VAR].split(',')])
 
       sandbox.control.flushRotations()
       await rotation
@@ -145,7 +112,7 @@ describe('securekey:status against the sandbox', () => {
       expect(listing).to.have.length(6)
       expectOneWave(listing)
       expect(log.filter(entry => entry.path.includes('/releases/'))).to.have.length(1)
-      expectNoSecret(result, secretsOf(sandbox, apps))
+      expectNoKeyValue(result, keysIn(sandbox, apps))
       await rotation
     })
 
@@ -158,7 +125,7 @@ describe('securekey:status against the sandbox', () => {
       expect(result.exitCode).to.equal(1)
       expect(text(result)).to.match(/service-3\s+SERVICE_ONE_SECURE\s+SERVICE_ONE_SECURE_KEY\s+skfp1:\w+\s+skfp1:\w+\s+diverged\s+LATEST matches neither/)
       expect(text(result)).to.include('Not every app is in sync: service-3 (diverged).')
-      expectNoSecret(result, [...secretsOf(sandbox, apps), handWritten])
+      expectNoKeyValue(result, [...keysIn(sandbox, apps), handWritten])
     })
 
     it('reports a peer whose config it may not read as unreachable, and the others still in sync', async () => {
@@ -195,7 +162,7 @@ describe('securekey:status against the sandbox', () => {
       const behind = await run(sandbox, ['-a', 'service-3', '--check'])
       expect(behind.exitCode).to.equal(1)
       expect(text(behind)).to.include('Not every app is in sync: service-2 (behind).')
-      expectNoSecret(behind, secretsOf(sandbox, apps))
+      expectNoKeyValue(behind, keysIn(sandbox, apps))
       sandbox.control.flushRotations()
       await rotation
       expect((await run(sandbox, ['-a', 'service-3', '--check'])).exitCode).to.equal(0)
@@ -214,7 +181,7 @@ describe('securekey:status against the sandbox', () => {
       expect(text(result)).to.match(/3\/3 apps in sync/)
       const polls = sandbox.control.requests().filter(entry => entry.path.endsWith('/addon-attachments'))
       expect(polls.length, 'polled more than once').to.be.at.least(2)
-      expectNoSecret(result, secretsOf(sandbox, apps))
+      expectNoKeyValue(result, keysIn(sandbox, apps))
     })
 
     it('--wait gives up at --timeout with exit 1 and the last table', async () => {
@@ -272,7 +239,7 @@ describe('securekey:status against the sandbox', () => {
       apps: 8, latencyMs: 40, pageSize: 3, seed: 'paging',
     })
     const peers = Array.from({length: 7}, (_, i) => `service-${i + 2}`)
-    const addon = await provision(sandbox, peers)
+    const {addon} = await provisionWithPeers(sandbox, peers, 'SERVICE_ONE_SECURE')
 
     const result = await run(sandbox, [addon.name, '--json'])
 
@@ -287,7 +254,7 @@ describe('securekey:status against the sandbox', () => {
     expect(configReads(log)).to.have.length(8)
     expect(log).to.have.length(1 + 3 + 8)
     expectOneWave(configReads(log))
-    expectNoSecret(result, secretsOf(sandbox, ['service-1', ...peers]))
+    expectNoKeyValue(result, keysIn(sandbox, ['service-1', ...peers]))
   })
 
   it('says what to do when the app holds no securekey add-on, sending nothing but the lookup', async () => {
