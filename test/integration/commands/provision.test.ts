@@ -4,45 +4,29 @@ import {expect} from 'chai'
 import {type Sandbox, startSandbox} from '../../../sandbox/index.js'
 import Provision from '../../../src/commands/securekey/provision.js'
 import {fingerprint} from '../../../src/lib/key.js'
-import {type CommandResult, runCommand} from '../../helpers/run-command.js'
+import {expectNoKeyValue} from '../../helpers/output.js'
+import {runCommand} from '../../helpers/run-command.js'
+import {keysIn, mutating, sandboxEnv} from '../../helpers/sandbox-setup.js'
+import {withoutTerminal} from '../../helpers/terminal.js'
 
-/** Every request that could change something (GETs and the resolve actions change nothing). */
-const mutating = (sandbox: Sandbox) => sandbox.control.requests()
-.filter(request => request.method !== 'GET' && !request.path.startsWith('/actions/'))
-.map(request => `${request.method} ${request.path} ${request.status}`)
-
-/** Every key value the sandbox holds on any app. */
-function keysIn(sandbox: Sandbox, apps = ['service-1', 'service-2', 'service-3']): string[] {
-  return apps.flatMap(app => Object.entries(sandbox.control.configVars(app)).filter(([name]) => name.endsWith('_KEY')).flatMap(([, value]) => value.split(',')))
-}
-
-function expectNoKeyIn(result: CommandResult, keys: string[]): void {
-  const text = `${result.stdout}${result.stderr}`.toLowerCase()
-  for (const key of keys) expect(text).not.to.include(key.toLowerCase())
-}
+const APPS = ['service-1', 'service-2', 'service-3']
 
 const securekeyAddons = (sandbox: Sandbox) => sandbox.control.addons().filter(addon => addon.addon_service?.name === 'securekey')
 
 describe('securekey:provision against the sandbox', () => {
   let sandbox: Sandbox
   let env: Record<string, string | undefined>
-  let savedTTY: PropertyDescriptor | undefined
 
-  beforeEach(() => {
-    savedTTY = Object.getOwnPropertyDescriptor(process.stdin, 'isTTY')
-    Object.defineProperty(process.stdin, 'isTTY', {configurable: true, value: false})
-  })
+  withoutTerminal()
 
   afterEach(async () => {
-    if (savedTTY) Object.defineProperty(process.stdin, 'isTTY', savedTTY)
-    else delete (process.stdin as {isTTY?: boolean}).isTTY
     await sandbox?.close()
   })
 
   describe('with synchronous provisioning', () => {
     beforeEach(async () => {
       sandbox = await startSandbox()
-      env = {...sandbox.env, HEROKU_SECUREKEY_WAIT_INTERVAL_MS: '20'}
+      env = sandboxEnv(sandbox, 20)
     })
 
     it('creates one add-on owned by the app, sets SECURE_KEY there and prints LATEST\'s fingerprint', async () => {
@@ -57,7 +41,7 @@ describe('securekey:provision against the sandbox', () => {
       expect(result.stdout).to.match(/Config var:\s+SECURE_KEY \(attachment SECURE\)/)
       expect(result.stdout).to.include(`Fingerprint: ${fingerprint(latest)} (LATEST)`)
       expect(mutating(sandbox)).to.deep.equal(['POST /apps/service-1/addons 201'])
-      expectNoKeyIn(result, keysIn(sandbox))
+      expectNoKeyValue(result, keysIn(sandbox, APPS))
     })
 
     it('on a re-run sends only GETs and shows the same add-on and fingerprint', async () => {
@@ -71,7 +55,7 @@ describe('securekey:provision against the sandbox', () => {
       const [before, after] = [JSON.parse(first.stdout), JSON.parse(again.stdout)]
       expect(after).to.deep.equal({...before, created: false})
       expect(securekeyAddons(sandbox)).to.have.length(1)
-      expectNoKeyIn(again, keysIn(sandbox))
+      expectNoKeyValue(again, keysIn(sandbox, APPS))
     })
 
     it('with --as gives the owner NAME_KEY, as the API reports it', async () => {
@@ -106,7 +90,7 @@ describe('securekey:provision against the sandbox', () => {
       expect(sandbox.control.requests().filter(request => request.method === 'POST').map(request => (request.body as {confirm?: string}).confirm)).to.deep.equal([undefined, 'service-1'])
       expect(sandbox.control.configVars('service-1').SECURE_KEY).to.not.equal('hand-set-value')
       expect(confirmed.stdout).to.include('has been replaced (confirmed by --confirm)')
-      expectNoKeyIn(confirmed, keysIn(sandbox))
+      expectNoKeyValue(confirmed, keysIn(sandbox, APPS))
     })
 
     it('says "securekey:<plan> is not available" for an unknown plan, and creates nothing', async () => {
@@ -176,7 +160,7 @@ describe('securekey:provision against the sandbox', () => {
   describe('with asynchronous provisioning', () => {
     beforeEach(async () => {
       sandbox = await startSandbox({asyncProvisioning: {provisionMs: 150}})
-      env = {...sandbox.env, HEROKU_SECUREKEY_WAIT_INTERVAL_MS: '20'}
+      env = sandboxEnv(sandbox, 20)
     })
 
     it('without --wait says the add-on is provisioning and how to wait; a re-run with --wait finishes without creating another', async () => {
@@ -205,7 +189,7 @@ describe('securekey:provision against the sandbox', () => {
       expect(document.fingerprint.latest).to.equal(fingerprint(sandbox.control.configVars('service-1').SECURE_KEY.split(',')[0]))
       const polls = sandbox.control.requests().filter(request => request.method === 'GET' && request.path === `/addons/${document.addon.id}`)
       expect(polls.length).to.be.greaterThan(0)
-      expectNoKeyIn(result, keysIn(sandbox))
+      expectNoKeyValue(result, keysIn(sandbox, APPS))
     })
   })
 })
