@@ -13,6 +13,11 @@ import {withoutTerminal} from '../../../helpers/terminal.js'
 
 const ENV = {...UNIT_ENV, HEROKU_SECUREKEY_WAIT_INTERVAL_MS: '5'}
 
+/** The reads before a create: the add-ons service-1 owns (`owned`), then the securekey service's plans. */
+const beforeCreate = (owned: unknown[] = []) => nock(API)
+.get('/apps/service-1/addons').reply(200, owned)
+.get('/addon-services/securekey/plans').reply(200, PLANS)
+
 /** The reads after an add-on is provisioned: its attachments and the owner's config vars. */
 function describeReads(api: nock.Scope, attachment = OWNER_ATTACHMENT, vars?: Record<string, string>) {
   return api
@@ -30,9 +35,7 @@ describe('securekey:provision', () => {
   })
 
   it('creates securekey:fortnightly with the API\'s default attachment and prints add-on, owner, plan, config var and fingerprint', async () => {
-    const api = nock(API)
-    .get('/apps/service-1/addons').reply(200, [POSTGRES])
-    .get('/addon-services/securekey/plans').reply(200, PLANS)
+    const api = beforeCreate([POSTGRES])
     .post('/apps/service-1/addons', body => body.plan.name === 'securekey:fortnightly' && body.attachment === undefined && body.confirm === undefined)
     .reply(201, ADDON)
     describeReads(api)
@@ -53,9 +56,7 @@ describe('securekey:provision', () => {
   })
 
   it('prints one --json document with the add-on, attachment, created and LATEST\'s fingerprint', async () => {
-    const api = nock(API)
-    .get('/apps/service-1/addons').reply(200, [])
-    .get('/addon-services/securekey/plans').reply(200, PLANS)
+    const api = beforeCreate()
     .post('/apps/service-1/addons', body => body.attachment?.name === 'SERVICE_ONE_SECURE')
     .reply(201, {...ADDON, config_vars: ['SERVICE_ONE_SECURE_KEY']})
     describeReads(api, {...OWNER_ATTACHMENT, config_vars: ['SERVICE_ONE_SECURE_KEY'], name: 'SERVICE_ONE_SECURE'}, {SERVICE_ONE_SECURE_KEY: KEY})
@@ -95,9 +96,7 @@ describe('securekey:provision', () => {
     const foreign = {
       ...ADDON, app: {id: 'x', name: 'service-9'}, id: 'foreign', name: 'securekey-foreign-1',
     }
-    const api = nock(API)
-    .get('/apps/service-1/addons').reply(200, [foreign])
-    .get('/addon-services/securekey/plans').reply(200, PLANS)
+    const api = beforeCreate([foreign])
     .post('/apps/service-1/addons').reply(201, ADDON)
     describeReads(api)
 
@@ -108,9 +107,7 @@ describe('securekey:provision', () => {
   })
 
   it('says how to check an add-on still provisioning when --wait is not given, and exits 0', async () => {
-    const api = nock(API)
-    .get('/apps/service-1/addons').reply(200, [])
-    .get('/addon-services/securekey/plans').reply(200, PLANS)
+    const api = beforeCreate()
     .post('/apps/service-1/addons').reply(201, {...ADDON, state: 'provisioning'})
 
     const result = await runCommand(Provision, ['-a', 'service-1'], ENV)
@@ -124,9 +121,7 @@ describe('securekey:provision', () => {
   })
 
   it('with --wait polls the add-on until it is provisioned, then shows the fingerprint', async () => {
-    const api = nock(API)
-    .get('/apps/service-1/addons').reply(200, [])
-    .get('/addon-services/securekey/plans').reply(200, PLANS)
+    const api = beforeCreate()
     .post('/apps/service-1/addons').reply(201, {...ADDON, state: 'provisioning'})
     .get(`/addons/${ADDON.id}`).times(2).reply(200, {...ADDON, state: 'provisioning'})
     .get(`/addons/${ADDON.id}`).reply(200, ADDON)
@@ -163,7 +158,7 @@ describe('securekey:provision', () => {
     .get(`/addons/${ADDON.id}`).reply(200, {...ADDON, provision_message: 'The provider is down.', state: 'deprovisioned'})],
   ] as const) {
     it(`fails, naming the add-on and the app, when the provision ${when}`, async () => {
-      nock(API).get('/apps/service-1/addons').reply(200, []).get('/addon-services/securekey/plans').reply(200, PLANS)
+      beforeCreate()
       const api = scope()
 
       const result = await runCommand(Provision, ['-a', 'service-1', '--wait'], ENV)
@@ -175,9 +170,7 @@ describe('securekey:provision', () => {
   }
 
   it('a re-run after a failed provision creates a new add-on', async () => {
-    const api = nock(API)
-    .get('/apps/service-1/addons').reply(200, [{...ADDON, id: 'failed', state: 'deprovisioned'}])
-    .get('/addon-services/securekey/plans').reply(200, PLANS)
+    const api = beforeCreate([{...ADDON, id: 'failed', state: 'deprovisioned'}])
     .post('/apps/service-1/addons').reply(201, ADDON)
     describeReads(api)
 
@@ -189,9 +182,7 @@ describe('securekey:provision', () => {
 
   it('stops without a terminal when the attachment name is taken, naming --confirm, and sends the create once', async () => {
     let posts = 0
-    nock(API)
-    .get('/apps/service-1/addons').reply(200, [])
-    .get('/addon-services/securekey/plans').reply(200, PLANS)
+    beforeCreate()
     .post('/apps/service-1/addons').times(2).reply(() => {
       posts++
       return confirmationRequired()
@@ -209,9 +200,7 @@ describe('securekey:provision', () => {
 
   for (const status of [423, 400]) {
     it(`with --confirm APP repeats the create with confirm after confirmation_required (HTTP ${status})`, async () => {
-      const api = nock(API)
-      .get('/apps/service-1/addons').reply(200, [])
-      .get('/addon-services/securekey/plans').reply(200, PLANS)
+      const api = beforeCreate()
       .post('/apps/service-1/addons', body => body.confirm === undefined).reply(...confirmationRequired(status))
       .post('/apps/service-1/addons', body => body.confirm === 'service-1').reply(201, ADDON)
       describeReads(api)
@@ -233,9 +222,7 @@ describe('securekey:provision', () => {
   })
 
   it('says "securekey:<plan> is not available" for a plan the service does not offer, creating nothing', async () => {
-    const api = nock(API)
-    .get('/apps/service-1/addons').reply(200, [])
-    .get('/addon-services/securekey/plans').reply(200, PLANS)
+    const api = beforeCreate()
 
     const result = await runCommand(Provision, ['-a', 'service-1', '--plan', 'weekly'], ENV)
 
@@ -257,9 +244,7 @@ describe('securekey:provision', () => {
   })
 
   it('says "is not available" when the create itself refuses the plan (422)', async () => {
-    const api = nock(API)
-    .get('/apps/service-1/addons').reply(200, [])
-    .get('/addon-services/securekey/plans').reply(200, PLANS)
+    const api = beforeCreate()
     .post('/apps/service-1/addons').reply(422, {id: 'invalid_params', message: 'This add-on plan is no longer available.'})
 
     const result = await runCommand(Provision, ['-a', 'service-1'], ENV)
@@ -293,9 +278,7 @@ describe('securekey:provision', () => {
   }
 
   it('with --dry-run reads but creates nothing, saying what would be created', async () => {
-    const api = nock(API)
-    .get('/apps/service-1/addons').reply(200, [])
-    .get('/addon-services/securekey/plans').reply(200, PLANS)
+    const api = beforeCreate()
 
     const result = await runCommand(Provision, ['-a', 'service-1', '--dry-run'], ENV)
 
@@ -306,7 +289,7 @@ describe('securekey:provision', () => {
     expect(out).to.include('restarts service-1\'s dynos')
     expect(out).to.include('Nothing was changed.')
 
-    nock(API).get('/apps/service-1/addons').reply(200, []).get('/addon-services/securekey/plans').reply(200, PLANS)
+    beforeCreate()
     const json = await runCommand(Provision, ['-a', 'service-1', '--dry-run', '--json'], ENV)
     expect(JSON.parse(json.stdout)).to.deep.equal({
       addon: null, attachment: {config_var: 'SECURE_KEY', name: 'SECURE'}, created: false, dry_run: true, fingerprint: {latest: null},
@@ -328,9 +311,7 @@ describe('securekey:provision', () => {
     const second = {
       ...ADDON, config_vars: ['PARTNER_KEY'], id: '44444444-4444-4444-8444-444444444444', name: 'securekey-other-1',
     }
-    const api = nock(API)
-    .get('/apps/service-1/addons').reply(200, [ADDON])
-    .get('/addon-services/securekey/plans').reply(200, PLANS)
+    const api = beforeCreate([ADDON])
     .post('/apps/service-1/addons', body => body.attachment?.name === 'PARTNER').reply(201, second)
     .get(`/addons/${second.id}/addon-attachments`).reply(200, [{...OWNER_ATTACHMENT, config_vars: ['PARTNER_KEY'], name: 'PARTNER'}])
     .get('/apps/service-1/config-vars').reply(200, {PARTNER_KEY: KEY, SECURE_KEY: `${PREVIOUS},${LATEST}`})
