@@ -157,9 +157,11 @@ chain of requests that each started after the previous one ended).
 |---:|---:|---:|---:|---:|---:|---:|---:|
 ${rows.join('\n')}
 
-The request count is N + 1 for N apps in both ways; the pool turns N sequential round trips into about N / 8 waves
-(two waves up to 8 apps). The Heroku API's rate limit (4500 requests, refilled at 75 a minute) is the real ceiling: a
-status of 200 apps costs 201 requests.
+Both ways make the same requests: one listing of the attachments (one page per 200 attachments, so 2 pages at 201
+apps) and one config-vars read per app. The pool turns N sequential round trips into about N / 8 waves (two waves in
+all up to 8 apps). The one-by-one column leaves out what a person really pays per app, a CLI start-up of a second or
+more for each \`heroku config\`, so the real gap is wider. The Heroku API's rate limit (a pool of 4500, refilled at 75 a
+minute) is the ceiling that matters at scale: a status of 200 apps costs about 200 requests, whichever way.
 
 ## skfp1 fingerprints
 
