@@ -23,7 +23,8 @@ export abstract class SecurekeyCommand extends Command {
     }
 
     if (error instanceof PlatformError) {
-      this.error(`${error.message} (${error.id}${error.status ? `, HTTP ${error.status}` : ''})`, {exit: 1})
+      // A socket error has no status or API id worth showing; its message already names the cause.
+      this.error(error.status ? `${error.message} (${error.id}, HTTP ${error.status})` : error.message, {exit: 1})
     }
 
     return super.catch(error)

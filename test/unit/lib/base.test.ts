@@ -1,0 +1,24 @@
+import {expect} from 'chai'
+import nock from 'nock'
+
+import Status from '../../../src/commands/securekey/status.js'
+import {API, UNIT_ENV} from '../../helpers/fixtures.js'
+import {runCommand} from '../../helpers/run-command.js'
+
+describe('the base command', () => {
+  afterEach(() => nock.cleanAll())
+
+  it('prints an API error as one sentence with its id and status, and exits 1', async () => {
+    nock(API).get('/apps/service-9/addons').reply(404, {id: 'not_found', message: 'Couldn\'t find that app.', resource: 'app'})
+    const result = await runCommand(Status, ['-a', 'service-9'], UNIT_ENV)
+    expect(result.exitCode).to.equal(1)
+    expect(result.stderr).to.include('Couldn\'t find that app. (not_found, HTTP 404)')
+  })
+
+  it('names the cause when the API cannot be reached, without an id or status', async () => {
+    const result = await runCommand(Status, ['-a', 'service-1'], {...UNIT_ENV, HEROKU_HOST: 'http://127.0.0.1:9'})
+    expect(result.exitCode).to.equal(1)
+    expect(result.stderr).to.include('could not reach the Heroku API (ECONNREFUSED)')
+    expect(result.stderr).to.not.include('network_error')
+  })
+})
