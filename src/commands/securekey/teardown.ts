@@ -20,7 +20,17 @@ Shows the plan first (each peer, the config var it loses, the destroy), asks for
 detaches every peer, lists the attachments again, and destroys the add-on on its owner without force, so that no app
 is cut off unannounced. If a step fails, nothing is destroyed and running the same command again finishes the job.
 An app that owns no securekey add-on has nothing to tear down: that is not an error.
-Set HEROKU_SECUREKEY_WAIT_INTERVAL_MS to change how often --wait polls (default 5000).`
+Set HEROKU_SECUREKEY_WAIT_INTERVAL_MS to change how often --wait polls (default 5000).
+
+--json prints one document (also when the teardown stops; then complete is false and the exit code 1):
+  {"addon": {"app", "id", "name", "plan", "state"} | null, "complete", "dry_run",
+   "plan": {"peers": [{"app", "attachment": {"id", "name"}, "config_var"}], "owner_attachments": [...],
+            "destroy": {"addon", "app", "config_vars"}} | null,
+   "results": {"detached": [{...peer, "late"}], "failed": [{...peer, "late", "error": {"id", "message", "status"}}],
+               "destroyed": {"state": "deprovisioned" | "deprovisioning"} | null,
+               "stopped": {"reason", "message"} | null} | null}
+
+addon and plan are null when the app owns nothing to tear down; results is null on a dry run.`
   static enableJsonFlag = true
   static examples = [
     {command: '<%= config.bin %> <%= command.id %> -a service-1 --dry-run', description: 'show what would be detached and destroyed, changing nothing'},

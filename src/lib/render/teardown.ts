@@ -7,7 +7,7 @@ import * as color from '@heroku/heroku-cli-util/color'
 import {ux} from '@oclif/core/ux'
 
 import type {
-  DetachOutcome, PlannedDetach, TeardownAddon, TeardownObserver, TeardownPlan, TeardownResult,
+  DetachOutcome, PlannedDetach, TeardownObserver, TeardownPlan, TeardownResult,
 } from '../teardown.js'
 
 import {teardownCommand} from '../teardown.js'
@@ -19,9 +19,18 @@ export interface DetachEntry {
   config_var: string
 }
 
+/** The add-on as the other commands' documents show it: `app` is the owner. */
+export interface AddonJson {
+  app: string
+  id: string
+  name: string
+  plan: null | string
+  state: null | string
+}
+
 /** The --json document. `plan` and `addon` are null when there was nothing to tear down; `results` on a dry run. */
 export interface TeardownDocument {
-  addon: null | TeardownAddon
+  addon: AddonJson | null
   complete: boolean
   dry_run: boolean
   plan: null | {
@@ -87,8 +96,11 @@ export function teardownDocument(plan: TeardownPlan | undefined, options: {dryRu
   if (!plan) return {
     addon: null, complete: true, dry_run: dryRun, plan: null, results: null,
   }
+  const {id, name, owner, plan: planName, state} = plan.addon
   return {
-    addon: plan.addon,
+    addon: {
+      app: owner, id, name, plan: planName ?? null, state: state ?? null,
+    },
     complete: result?.complete ?? false,
     dry_run: dryRun,
     plan: {

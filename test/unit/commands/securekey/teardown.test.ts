@@ -145,7 +145,7 @@ describe('securekey:teardown', () => {
     const peer = {app: 'service-2', attachment: {id: ATTACHMENTS[1].id, name: 'SERVICE_1_SECURE'}, config_var: 'SERVICE_1_SECURE_KEY'}
     expect(JSON.parse(stdout)).to.deep.equal({
       addon: {
-        id: ADDON.id, name: 'securekey-solid-14332', owner: 'service-1', plan: 'securekey:fortnightly', state: 'provisioned',
+        app: 'service-1', id: ADDON.id, name: 'securekey-solid-14332', plan: 'securekey:fortnightly', state: 'provisioned',
       },
       complete: true,
       dry_run: false,
