@@ -1,12 +1,11 @@
 import {flags} from '@heroku-cli/command'
 import {Args, Flags} from '@oclif/core'
-import {ux} from '@oclif/core/ux'
 
 import {SecurekeyCommand} from '../../lib/base.js'
 import {formatDuration, parseDuration} from '../../lib/duration.js'
 import {prose} from '../../lib/render/prose.js'
 import {
-  renderStatus, type StatusDocument, statusDocument, waitStatus,
+  renderStatus, type StatusDocument, statusDocument, waitProgress,
 } from '../../lib/render/status.js'
 import {
   addDynos, addHistory, type AddonStatus, everyAddonInSync, notInSyncError, pollSchedule, readStatus, statusTargets, waitForSync,
@@ -76,15 +75,10 @@ low); HEROKU_SECUREKEY_WAIT_INTERVAL_MS sets the first pause.`
     let waited: string | undefined
     if (flags.wait) {
       const timeoutMs = flags.timeout ?? DEFAULT_TIMEOUT_MS
-      ux.action.start('Waiting until every app is in sync')
-      const result = await waitForSync(this.platform, addons, {
-        onPoll(polled, next) {
-          ux.action.status = waitStatus(polled, next)
-        },
-        schedule: pollSchedule(),
-        timeoutMs,
-      })
-      ux.action.stop(result.inSync ? 'in sync' : `timed out after ${formatDuration(timeoutMs)}`)
+      const progress = waitProgress()
+      progress.start()
+      const result = await waitForSync(this.platform, addons, {onPoll: progress.polled, schedule: pollSchedule(), timeoutMs})
+      progress.stop(result.inSync, formatDuration(timeoutMs))
       statuses = result.statuses
       if (!result.inSync) waited = formatDuration(timeoutMs)
       await Promise.all([flags.dynos && addDynos(this.platform, statuses), flags.history && addHistory(this.platform, statuses)])

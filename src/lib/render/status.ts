@@ -317,3 +317,35 @@ export function waitStatus(statuses: readonly AddonStatus[], nextDelayMs: number
   .flatMap(state => holders.filter(holder => holder.state === state).map(holder => `${holder.app} ${STATE_LABELS[state]}`))
   return `${inSync}/${total} in sync${others.length > 0 ? ` (${[...new Set(others)].join(', ')})` : ''}${nextDelayMs === undefined ? '' : `, next check in ${formatDuration(nextDelayMs)}`}`
 }
+
+export interface WaitProgress {
+  polled(statuses: readonly AddonStatus[], nextDelayMs?: number): void
+  start(): void
+  stop(inSync: boolean, timeout: string): void
+}
+
+/**
+ * How --wait shows its polls: a spinner whose status changes on a terminal; one line a poll on stderr otherwise, since
+ * oclif's plain spinner would run the updates together on a single line of a CI log.
+ */
+export function waitProgress(terminal = Boolean(process.stderr.isTTY)): WaitProgress {
+  const action = 'Waiting until every app is in sync'
+  if (terminal) {
+    return {
+      polled(statuses, next) {
+        ux.action.status = waitStatus(statuses, next)
+      },
+      start: () => ux.action.start(action),
+      stop: (inSync, timeout) => ux.action.stop(inSync ? 'in sync' : `timed out after ${timeout}`),
+    }
+  }
+
+  return {
+    polled(statuses, next) {
+      // The last poll (no next check) is announced by stop().
+      if (next !== undefined) ux.stderr(`  ${waitStatus(statuses, next)}`)
+    },
+    start: () => ux.stderr(`${action}...`),
+    stop: (inSync, timeout) => ux.stderr(inSync ? '  every app is in sync' : `  timed out after ${timeout}`),
+  }
+}
