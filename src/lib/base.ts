@@ -1,6 +1,8 @@
 /**
  * What every securekey command shares: the Platform gateway built on this.heroku, and one way to end with an error.
  * SecurekeyError and PlatformError become a one-line message (with suggestions) and a non-zero exit, never a stack trace.
+ * With --json, a command that fails before printing its document prints `{"error": {id, message, suggestions}}`
+ * instead, so a script always gets one document on stdout; the message still goes to stderr.
  */
 import {Command} from '@heroku-cli/command'
 import {ux} from '@oclif/core/ux'
@@ -8,8 +10,40 @@ import {ux} from '@oclif/core/ux'
 import {SecurekeyError} from './errors.js'
 import {Platform, PlatformError} from './platform.js'
 
+interface Failure {
+  exit: number
+  id: string
+  message: string
+  status?: number
+  suggestions: string[]
+  text: string
+}
+
+/** `NotFoundError` → `not_found`: the id of a plugin error in --json output. */
+const errorId = (error: SecurekeyError): string =>
+  error.constructor.name.replace(/Error$/, '').replaceAll(/([a-z])([A-Z])/g, '$1_$2').toLowerCase() || 'error'
+
+function failureOf(error: unknown): Failure | undefined {
+  if (error instanceof SecurekeyError) {
+    return {
+      exit: error.exit, id: errorId(error), message: error.message, suggestions: error.suggestions, text: error.message,
+    }
+  }
+
+  if (error instanceof PlatformError) {
+    // A socket error has no status or API id worth showing; its message already names the cause.
+    const text = error.status ? `${error.message} (${error.id}, HTTP ${error.status})` : error.message
+    return {
+      exit: 1, id: error.id, message: error.message, status: error.status || undefined, suggestions: [], text,
+    }
+  }
+
+  return undefined
+}
+
 export abstract class SecurekeyCommand extends Command {
   private gateway?: Platform
+  private printedJson = false
 
   protected get platform(): Platform {
     this.gateway ??= new Platform(this.heroku)
@@ -18,15 +52,22 @@ export abstract class SecurekeyCommand extends Command {
 
   async catch(error: Error & {exitCode?: number, oclif?: {exit?: number}}): Promise<unknown> {
     if (ux.action.running) ux.action.stop('failed')
-    if (error instanceof SecurekeyError) {
-      this.error(error.message, {exit: error.exit, suggestions: error.suggestions.length > 0 ? error.suggestions : undefined})
+    const failure = failureOf(error)
+    if (!failure) return super.catch(error)
+    if (this.jsonEnabled() && !this.printedJson) {
+      const {id, message, status, suggestions} = failure
+      this.logJson({
+        error: {
+          id, message, status, suggestions,
+        },
+      })
     }
 
-    if (error instanceof PlatformError) {
-      // A socket error has no status or API id worth showing; its message already names the cause.
-      this.error(error.status ? `${error.message} (${error.id}, HTTP ${error.status})` : error.message, {exit: 1})
-    }
+    this.error(failure.text, {exit: failure.exit, suggestions: failure.suggestions.length > 0 ? failure.suggestions : undefined})
+  }
 
-    return super.catch(error)
+  logJson(json: unknown): void {
+    this.printedJson = true
+    super.logJson(json)
   }
 }

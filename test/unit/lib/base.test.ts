@@ -21,4 +21,25 @@ describe('the base command', () => {
     expect(result.stderr).to.include('could not reach the Heroku API (ECONNREFUSED)')
     expect(result.stderr).to.not.include('network_error')
   })
+
+  it('with --json, prints the error as the one document on stdout too', async () => {
+    nock(API).get('/apps/service-9/addons').reply(404, {id: 'not_found', message: 'Couldn\'t find that app.', resource: 'app'})
+    const result = await runCommand(Status, ['-a', 'service-9', '--json'], UNIT_ENV)
+    expect(result.exitCode).to.equal(1)
+    expect(JSON.parse(result.stdout)).to.deep.equal({
+      error: {
+        id: 'not_found', message: 'Couldn\'t find that app.', status: 404, suggestions: [],
+      },
+    })
+  })
+
+  it('with --json, names the plugin\'s own errors by kind', async () => {
+    nock(API).get('/apps/service-3/addons').reply(200, [])
+    const result = await runCommand(Status, ['-a', 'service-3', '--json'], UNIT_ENV)
+    expect(result.exitCode).to.equal(1)
+    const {error} = JSON.parse(result.stdout)
+    expect(error.id).to.equal('not_found')
+    expect(error.message).to.include('service-3 holds no securekey add-on')
+    expect(error.suggestions).to.include('heroku securekey:provision -a service-3')
+  })
 })
