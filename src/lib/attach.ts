@@ -159,7 +159,7 @@ export function nameHolder(name: string, attachmentsOnPeer: Attachment[], vars: 
 }
 
 function failure(error: unknown): string {
-  if (error instanceof PlatformError) return `${error.message} (${error.id}${error.status ? `, HTTP ${error.status}` : ''})`
+  if (error instanceof PlatformError) return error.describe()
   return (error as Error).message
 }
 

@@ -31,10 +31,8 @@ function failureOf(error: unknown): Failure | undefined {
   }
 
   if (error instanceof PlatformError) {
-    // A socket error has no status or API id worth showing; its message already names the cause.
-    const text = error.status ? `${error.message} (${error.id}, HTTP ${error.status})` : error.message
     return {
-      exit: 1, id: error.id, message: error.message, status: error.status || undefined, suggestions: [], text,
+      exit: 1, id: error.id, message: error.message, status: error.status || undefined, suggestions: [], text: error.describe(),
     }
   }
 

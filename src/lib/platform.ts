@@ -43,6 +43,14 @@ export interface PlatformOptions {
   retryDelayMs?: number
 }
 
+/**
+ * How every command names a failed API call: Heroku's message, then its id and status (`Couldn't find that app.
+ * (not_found, HTTP 404)`). A socket failure has neither worth showing: its message already names the cause.
+ */
+export function describeApiError(error: {id: string, message: string, status: number}): string {
+  return error.status ? `${error.message} (${error.id}, HTTP ${error.status})` : error.message
+}
+
 /** A failed API call, reduced to what callers decide on: the status, the error id and Heroku's own message. */
 export class PlatformError extends Error {
   /** The app named by X-Confirmation-Required when the API wants the request repeated with `confirm`. */
@@ -57,6 +65,10 @@ export class PlatformError extends Error {
     this.id = id
     this.resource = resource
     this.status = status
+  }
+
+  describe(): string {
+    return describeApiError(this)
   }
 }
 
@@ -107,7 +119,8 @@ export function toPlatformError(error: unknown): PlatformError {
   return platformError
 }
 
-const pause = (ms: number) => new Promise(resolve => {
+/** Waits `ms`: between retries here, and between the polls of every --wait. */
+export const pause = (ms: number) => new Promise<void>(resolve => {
   setTimeout(resolve, ms)
 })
 

@@ -23,7 +23,7 @@ import {
 } from './confirmation.js'
 import {NotFoundError, SecurekeyError} from './errors.js'
 import {parseSecureKey} from './key.js'
-import {type Platform, PlatformError} from './platform.js'
+import {pause, type Platform, PlatformError} from './platform.js'
 import {isSecurekey, ownerOf, SECUREKEY_SERVICE} from './resolve.js'
 
 export interface ProvisionOptions {
@@ -161,9 +161,7 @@ export async function waitUntilProvisioned(platform: Platform, addon: Heroku.Add
     }
 
     // eslint-disable-next-line no-await-in-loop
-    await new Promise(resolve => {
-      setTimeout(resolve, options.pollIntervalMs)
-    })
+    await pause(options.pollIntervalMs)
     // eslint-disable-next-line no-await-in-loop
     current = await platform.addon(addon.id ?? addon.name!)
   }

@@ -28,7 +28,7 @@ import {parseDuration} from './duration.js'
 import {NotFoundError, SecurekeyError} from './errors.js'
 import {keyHistory} from './history.js'
 import {parseSecureKey} from './key.js'
-import {type Platform, toPlatformError} from './platform.js'
+import {pause, type Platform, toPlatformError} from './platform.js'
 import {
   addonNamed, ownerOf, requireSecurekey, securekeyAddonsOn,
 } from './resolve.js'
@@ -56,8 +56,7 @@ const PURPOSE = 'securekey:status compares securekey keys only: name a securekey
 
 /** A failed read as a holder's reason: Heroku's message, its id and the status. */
 export function describeFailure(error: unknown): string {
-  const failure = toPlatformError(error)
-  return `${failure.message} (${failure.id}${failure.status ? `, HTTP ${failure.status}` : ''})`
+  return toPlatformError(error).describe()
 }
 
 /**
@@ -283,10 +282,6 @@ export interface WaitOptions {
   sleep?: (ms: number) => Promise<void>
   timeoutMs: number
 }
-
-const pause = (ms: number) => new Promise<void>(resolve => {
-  setTimeout(resolve, ms)
-})
 
 /** Polls the config-var comparison until every holder is in sync or the timeout passes. */
 export async function waitForSync(platform: Platform, addons: readonly Heroku.AddOn[], options: WaitOptions): Promise<{inSync: boolean, polls: number, statuses: AddonStatus[]}> {

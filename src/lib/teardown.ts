@@ -22,7 +22,9 @@ import type * as Heroku from '@heroku-cli/schema'
 
 import {configVarOf} from './attachment-name.js'
 import {AmbiguousError, ConfirmationRequiredError, SecurekeyError} from './errors.js'
-import {type Attachment, Platform, PlatformError} from './platform.js'
+import {
+  type Attachment, pause, Platform, PlatformError,
+} from './platform.js'
 import {
   addonNamed, ownerOf, requireSecurekey, securekeyAddonsOn,
 } from './resolve.js'
@@ -145,7 +147,7 @@ export function teardownCommand(plan: TeardownPlan, confirm = true): string {
   return `heroku securekey:teardown ${plan.addon.name} -a ${plan.owner}${confirm ? ` --confirm ${plan.owner}` : ''}`
 }
 
-const isNotFound = (error: unknown): error is PlatformError => error instanceof PlatformError && error.status === 404
+const isNotFound = (error: unknown): boolean => error instanceof PlatformError && error.status === 404
 
 /** By name or UUID with a GET; only an attachment name (relative to `app`) needs the resolve action. */
 async function addonReferenced(platform: Platform, reference: string, app: string): Promise<Heroku.AddOn> {
@@ -234,13 +236,7 @@ export async function confirmTeardown(plan: TeardownPlan, options: {
   }
 }
 
-const pause = (ms: number) => new Promise(resolve => {
-  setTimeout(resolve, ms)
-})
-
 const errorOf = (error: PlatformError) => ({id: error.id, message: error.message, status: error.status})
-
-const describe = (error: PlatformError) => `${error.message} (${error.id}${error.status ? `, HTTP ${error.status}` : ''})`
 
 async function detachAll(platform: Platform, peers: readonly PlannedDetach[], late: boolean, observer: TeardownObserver): Promise<DetachOutcome[]> {
   return platform.each(peers, async peer => {
@@ -350,7 +346,7 @@ export async function executeTeardown(platform: Platform, plan: TeardownPlan, op
     if (!(error instanceof PlatformError)) throw error
     if (!isNotFound(error)) {
       observer.destroyFailed?.()
-      return stop(plan, result, 'destroy_failed', describe(error))
+      return stop(plan, result, 'destroy_failed', error.describe())
     }
 
     state = 'deprovisioned'

@@ -10,6 +10,7 @@ import type {
   DetachOutcome, PlannedDetach, TeardownObserver, TeardownPlan, TeardownResult,
 } from '../teardown.js'
 
+import {describeApiError} from '../platform.js'
 import {teardownCommand} from '../teardown.js'
 
 /** A planned detach in the --json document. */
@@ -75,7 +76,7 @@ export function dryRunLines(plan: TeardownPlan): string[] {
 function detachLine(outcome: DetachOutcome): string {
   const where = `${color.attachment(outcome.attachment.name)} from ${color.app(outcome.app)}`
   const late = outcome.late ? ', attached during the teardown' : ''
-  if (outcome.error) return `${color.failure('Could not detach')} ${where}: ${outcome.error.message} (${outcome.error.id}, HTTP ${outcome.error.status})${late}`
+  if (outcome.error) return `${color.failure('Could not detach')} ${where}: ${describeApiError(outcome.error)}${late}`
   return `Detached ${where}${late}: ${outcome.configVar} removed`
 }
 
