@@ -4,7 +4,7 @@
  * With --json, a command that fails before printing its document prints `{"error": {id, message, suggestions}}`
  * instead, so a script always gets one document on stdout; the message still goes to stderr.
  */
-import {Command} from '@heroku-cli/command'
+import {Command, flags} from '@heroku-cli/command'
 import {ux} from '@oclif/core/ux'
 
 import {SecurekeyError} from './errors.js'
@@ -38,6 +38,14 @@ function failureOf(error: unknown): Failure | undefined {
 
   return undefined
 }
+
+/**
+ * How often provision --wait and teardown --wait poll (Heroku's own CLI polls every 5 s). Hidden: it is for tests and the
+ * demo, through HEROKU_SECUREKEY_WAIT_INTERVAL_MS.
+ */
+export const waitIntervalFlag = flags.integer({
+  default: 5000, description: 'ms between polls while waiting', env: 'HEROKU_SECUREKEY_WAIT_INTERVAL_MS', hidden: true, min: 1,
+})
 
 export abstract class SecurekeyCommand extends Command {
   private gateway?: Platform

@@ -1,6 +1,6 @@
 import {flags} from '@heroku-cli/command'
 
-import {SecurekeyCommand} from '../../lib/base.js'
+import {SecurekeyCommand, waitIntervalFlag} from '../../lib/base.js'
 import {terminalConfirmer} from '../../lib/confirmation.js'
 import {provision} from '../../lib/provision.js'
 import {prose} from '../../lib/render/prose.js'
@@ -37,9 +37,7 @@ An add-on still provisioning is reported with the command to wait for it; --wait
     plan: flags.string({default: 'fortnightly', description: 'securekey plan'}),
     remote: flags.remote(),
     wait: flags.boolean({description: 'wait until the add-on is provisioned, then show its fingerprint'}),
-    'wait-interval': flags.integer({
-      default: 5000, description: 'ms between polls while waiting', env: 'HEROKU_SECUREKEY_WAIT_INTERVAL_MS', hidden: true, min: 1,
-    }),
+    'wait-interval': waitIntervalFlag,
   }
   static summary = 'create the securekey add-on an app owns and shares, or show the one it already owns'
 

@@ -2,7 +2,7 @@ import {flags} from '@heroku-cli/command'
 import * as hux from '@heroku/heroku-cli-util/hux'
 import {Args} from '@oclif/core'
 
-import {SecurekeyCommand} from '../../lib/base.js'
+import {SecurekeyCommand, waitIntervalFlag} from '../../lib/base.js'
 import {prose} from '../../lib/render/prose.js'
 import {
   dryRunLines, nothingToTearDown, planLines, resultLines, spinnerObserver, type TeardownDocument, teardownDocument,
@@ -43,6 +43,7 @@ addon and plan are null when the app owns nothing to tear down; results is null 
     'dry-run': flags.boolean({default: false, description: 'print the plan and stop, changing nothing'}),
     remote: flags.remote(),
     wait: flags.boolean({default: false, description: 'wait until the add-on is gone when the provider deprovisions it later'}),
+    'wait-interval': waitIntervalFlag,
   }
   static summary = 'detach a securekey add-on from every peer app, then destroy it on its owner'
 
@@ -66,7 +67,7 @@ addon and plan are null when the app owns nothing to tear down; results is null 
     const result = await executeTeardown(this.platform, plan, {
       observer: spinnerObserver(plan),
       wait: flags.wait,
-      waitIntervalMs: Number(process.env.HEROKU_SECUREKEY_WAIT_INTERVAL_MS) || undefined,
+      waitIntervalMs: flags['wait-interval'],
     })
     this.log(resultLines(plan, result).join('\n'))
     const document = teardownDocument(plan, {dryRun, result})
