@@ -24,7 +24,7 @@ import {
 import {NotFoundError, SecurekeyError} from './errors.js'
 import {parseSecureKey} from './key.js'
 import {pause, type Platform, PlatformError} from './platform.js'
-import {isSecurekey, ownerOf, SECUREKEY_SERVICE} from './resolve.js'
+import {ownerOf, SECUREKEY_SERVICE, securekeyAddonsOwnedBy} from './resolve.js'
 
 export interface ProvisionOptions {
   /** Create one more even though the app already owns a securekey add-on. */
@@ -121,8 +121,7 @@ export function latestFingerprint(vars: Record<string, string>, variable: string
 
 async function ownedSecurekeyAddons(platform: Platform, app: string): Promise<Heroku.AddOn[]> {
   try {
-    const addons = await platform.addonsOf(app)
-    return addons.filter(addon => isSecurekey(addon) && ownerOf(addon) === app)
+    return await securekeyAddonsOwnedBy(platform, app)
   } catch (error) {
     if (error instanceof PlatformError && error.status === 404) {
       throw new NotFoundError(`Couldn't find the app ${app}: ${error.message}`, {suggestions: ['heroku apps']})
