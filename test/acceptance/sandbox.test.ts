@@ -122,7 +122,7 @@ describe('the sandbox through Heroku\'s own add-on commands (heroku@11)', functi
     expectSuccess(addons)
     const table = plain(addons.stdout)
     expect(table).to.match(new RegExp(`securekey \\(${addon}\\)\\s+fortnightly\\s+\\(billed to service-1 app\\)\\s+\\(billed to service-1 app\\)\\s+created`))
-    expect(table).to.match(/as SERVICE_ONE_SECURE\n/)
+    expect(table).to.match(/as SERVICE_ONE_SECURE *\n/)
     expect(table).to.include('as SECURE on service-1 app')
     expect(table).to.include('The table above shows add-ons and the attachments to the current app (service-2) or other apps.')
 
