@@ -3,15 +3,13 @@ import {spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 
-import {plainEnv} from '../helpers/plain-env.js'
-
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
 /** Runs the demo with stdout and stderr on one pipe, so the lines keep the order a terminal shows. */
 function runDemo(): Promise<{code: null | number, output: string}> {
   return new Promise((resolve, reject) => {
     // Two pipes would interleave at random; the shell's 2>&1 gives both streams the one pipe.
-    const child = spawn('sh', ['-c', `"${process.execPath}" --import tsx scripts/demo.ts 2>&1`], {cwd: root, env: plainEnv(), stdio: ['ignore', 'pipe', 'inherit']})
+    const child = spawn('sh', ['-c', `"${process.execPath}" --import tsx scripts/demo.ts 2>&1`], {cwd: root, stdio: ['ignore', 'pipe', 'inherit']})
     let output = ''
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString('utf8')

@@ -1,9 +1,10 @@
 // Runs the real Heroku CLI (the `heroku` devDependency) with this plugin linked from source, against a local server.
 //
 // Every child gets an isolated HOME (one per mocha process, linked once on first use, removed at exit), none of the
-// caller's HEROKU_* or XDG_* variables, no colours (plain-env.ts), and network-guard.mjs preloaded: a connection to anything but the loopback
-// stops the CLI with a marker that `run` turns into a NetworkGuardError naming the host. That is how a test learns
-// that HEROKU_HOST was not honoured (the CLI silently falls back to api.heroku.com) instead of passing by accident.
+// caller's HEROKU_* or XDG_* variables (test/setup.ts's plain-output settings do pass through), and network-guard.mjs
+// preloaded: a connection to anything but the loopback stops the CLI with a marker that `run` turns into a
+// NetworkGuardError naming the host. That is how a test learns that HEROKU_HOST was not honoured (the CLI silently
+// falls back to api.heroku.com) instead of passing by accident.
 import {spawn} from 'node:child_process'
 import {
   mkdirSync, mkdtempSync, rmSync, writeFileSync,
@@ -11,8 +12,6 @@ import {
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
-
-import {plainEnv} from './plain-env.js'
 
 export const repoRoot = dirname(dirname(dirname(fileURLToPath(import.meta.url))))
 const herokuBin = join(repoRoot, 'node_modules', 'heroku', 'bin', 'run.js')
@@ -74,7 +73,7 @@ export function removeHome(): void {
 function childEnv(dir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(HEROKU_|XDG_)|^(NODE_OPTIONS|DEBUG)$/.test(name)))
   return {
-    ...plainEnv(inherited),
+    ...inherited,
     DISABLE_TELEMETRY: 'true',
     HEROKU_DISABLE_AUTOUPDATE: 'true',
     HEROKU_SKIP_NEW_VERSION_CHECK: 'true',
