@@ -2,9 +2,9 @@ import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 
-import {GUARD_EXIT_CODE, GUARD_MARKER} from './heroku-cli.js'
+import {GUARD_EXIT_CODE, GUARD_MARKER} from '../../helpers/heroku-cli.js'
 
-const guard = new URL('network-guard.mjs', import.meta.url).href
+const guard = new URL('../../helpers/network-guard.mjs', import.meta.url).href
 
 // Runs a CommonJS script in a fresh Node with the guard preloaded, as the harness preloads it into the CLI.
 function guarded(script: string) {
