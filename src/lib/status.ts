@@ -28,7 +28,9 @@ import {parseDuration} from './duration.js'
 import {NotFoundError, SecurekeyError} from './errors.js'
 import {keyHistory} from './history.js'
 import {parseSecureKey} from './key.js'
-import {pause, type Platform, toPlatformError} from './platform.js'
+import {
+  type ConfigVars, pause, type Platform, toPlatformError,
+} from './platform.js'
 import {
   addonNamed, ownerOf, requireSecurekey, securekeyAddonsOn,
 } from './resolve.js'
@@ -93,20 +95,28 @@ function readingOf(config: Record<string, string>, name: string): Reading {
   return {key: name in config ? parseSecureKey(config[name]) : undefined, kind: 'read'}
 }
 
-/** Reads each app once and keeps only the parsed vars asked for. */
-async function readApps(platform: Platform, wanted: Map<string, Set<string>>): Promise<Map<string, Map<string, Reading>>> {
-  const apps = [...wanted.keys()]
-  const readings = await platform.each(apps, async app => {
-    const names = [...wanted.get(app)!]
+/** Adds `value` to the set under `key`. */
+function addTo(map: Map<string, Set<string>>, key: string, value: string): void {
+  map.set(key, (map.get(key) ?? new Set()).add(value))
+}
+
+/**
+ * Reads each config once (`read` of a key: an app, or an app at a release) and keeps only the parsed vars asked for;
+ * a failed read makes every one of them unreachable.
+ */
+async function readEach(platform: Platform, wanted: Map<string, Set<string>>, read: (key: string) => Promise<ConfigVars>): Promise<Map<string, Map<string, Reading>>> {
+  const keys = [...wanted.keys()]
+  const readings = await platform.each(keys, async key => {
+    const names = [...wanted.get(key)!]
     try {
-      const config = await platform.configVars(app)
+      const config = await read(key)
       return new Map(names.map(name => [name, readingOf(config, name)]))
     } catch (error) {
       const reading: Reading = {kind: 'unreachable', reason: describeFailure(error)}
       return new Map(names.map(name => [name, reading]))
     }
   })
-  return new Map(apps.map((app, index) => [app, readings[index]]))
+  return new Map(keys.map((key, index) => [key, readings[index]]))
 }
 
 /** The config-var comparison for every add-on: the default view, and one poll of --wait. */
@@ -121,8 +131,8 @@ export async function compareAddons(platform: Platform, addons: readonly Heroku.
   // The owner first, then by app and attachment name: the same order on every run, whatever the API's.
   rows.sort((a, b) => Number(b.app === ownerOf(addons[b.addon])) - Number(a.app === ownerOf(addons[a.addon])) || a.app.localeCompare(b.app) || a.attachment.localeCompare(b.attachment))
   const wanted = new Map<string, Set<string>>()
-  for (const row of rows) wanted.set(row.app, (wanted.get(row.app) ?? new Set()).add(row.configVar))
-  const readings = await readApps(platform, wanted)
+  for (const row of rows) addTo(wanted, row.app, row.configVar)
+  const readings = await readEach(platform, wanted, app => platform.configVars(app))
 
   return addons.map((addon, index) => {
     const holders: Holder[] = rows.filter(row => row.addon === index).map(row => ({
@@ -159,23 +169,14 @@ export async function addDynos(platform: Platform, statuses: readonly AddonStatu
     const found = dynosOf.get(holder.app)
     if (!found || 'error' in found) continue
     for (const dyno of found.dynos) {
-      if (dyno.release < found.currentRelease) wanted.set(`${holder.app}\n${dyno.release}`, (wanted.get(`${holder.app}\n${dyno.release}`) ?? new Set()).add(holder.configVar))
+      if (dyno.release < found.currentRelease) addTo(wanted, `${holder.app}\n${dyno.release}`, holder.configVar)
     }
   }
 
-  const keys = [...wanted.keys()]
-  const read = await platform.each(keys, async key => {
+  const atRelease = await readEach(platform, wanted, key => {
     const [app, version] = key.split('\n')
-    const names = [...wanted.get(key)!]
-    try {
-      const config = await platform.releaseConfigVars(app, version)
-      return new Map(names.map(name => [name, readingOf(config, name)]))
-    } catch (error) {
-      const reading: Reading = {kind: 'unreachable', reason: describeFailure(error)}
-      return new Map(names.map(name => [name, reading]))
-    }
+    return platform.releaseConfigVars(app, version)
   })
-  const atRelease = new Map(keys.map((key, index) => [key, read[index]]))
 
   for (const status of statuses) {
     const reference = status.comparison.reference.keys
