@@ -3,15 +3,14 @@ import type * as Heroku from '@heroku-cli/schema'
 import type {Fault, RouteMatch} from './faults.js'
 import type {Platform} from './platform.js'
 import type {RequestLogEntry} from './request-log.js'
-import type {AppRecord} from './state.js'
+import type {AppRecord, SandboxState} from './state.js'
 
 import {ApiError, invalidParams} from './errors.js'
 import {
   addonJson, attachmentJson, dynoJson, releaseJson,
 } from './representations.js'
 import {ok, Router} from './router.js'
-import {describeConfigChange, validConfigChanges} from './routes/config.js'
-import {bodyOf} from './routes/helpers.js'
+import {bodyOf, validConfigChanges} from './routes/helpers.js'
 
 export interface SandboxControl {
   addApps(names: number | string[]): void
@@ -51,13 +50,15 @@ function nextServiceNames(platform: Platform, count: number): string[] {
   return Array.from({length: count}, (_, i) => `service-${first + i}`)
 }
 
+/** Control calls see every app, forbidden ones included; an unknown name is a 404 that says so. */
+function appNamed(state: SandboxState, name: string): AppRecord {
+  const app = state.findApp(name)
+  if (!app) throw new ApiError(404, 'not_found', `No app ${name} in the sandbox.`, {resource: 'app'})
+  return app
+}
+
 export function createControl(platform: Platform): SandboxControl {
   const {faults, log, rotations, state} = platform
-  const appNamed = (name: string): AppRecord => {
-    const app = state.findApp(name)
-    if (!app) throw new ApiError(404, 'not_found', `No app ${name} in the sandbox.`, {resource: 'app'})
-    return app
-  }
 
   return {
     addApps(names) {
@@ -68,17 +69,17 @@ export function createControl(platform: Platform): SandboxControl {
     attachments: () => [...state.attachments.values()].map(attachment => attachmentJson(state, attachment, INCLUSIONS)),
     clearFaults: () => faults.clear(),
     clearRequests: () => log.clear(),
-    configVars: app => ({...appNamed(app).config}),
+    configVars: app => ({...appNamed(state, app).config}),
     dynos(name) {
-      const app = appNamed(name)
+      const app = appNamed(state, name)
       return app.dynos.map(dyno => dynoJson(app, dyno))
     },
     flushRotations: () => rotations.flush(),
-    holdDynos: (app, dynoNames) => state.holdDynos(appNamed(app), dynoNames),
+    holdDynos: (app, dynoNames) => state.holdDynos(appNamed(state, app), dynoNames),
     injectFault: fault => faults.add(fault),
-    releaseDynos: app => state.releaseDynos(appNamed(app)),
+    releaseDynos: app => state.releaseDynos(appNamed(state, app)),
     releases(name) {
-      const app = appNamed(name)
+      const app = appNamed(state, name)
       return app.releases.map(release => releaseJson(state, app, release))
     },
     requests: () => log.all(),
@@ -89,10 +90,7 @@ export function createControl(platform: Platform): SandboxControl {
         return Promise.reject(error)
       }
     },
-    setConfigVar(app, name, value) {
-      const changes = {[name]: value}
-      state.changeConfig(appNamed(app), changes, describeConfigChange(changes), true)
-    },
+    setConfigVar: (app, name, value) => state.setConfigVars(appNamed(state, app), {[name]: value}),
     setLatency: (ms, match) => faults.setLatency(ms, match),
     setRateLimitRemaining(n) {
       platform.rateLimiter.remaining = n
@@ -208,9 +206,8 @@ export function controlRouter(platform: Platform, control: SandboxControl): Rout
   .add('GET', '/apps/:app/config-vars', ({params}) => ok(control.configVars(params.app)))
   .add('PATCH', '/apps/:app/config-vars', context => {
     const changes = validConfigChanges(bodyOf(context))
-    const app = platform.state.findApp(context.params.app)
-    if (!app) throw new ApiError(404, 'not_found', `No app ${context.params.app} in the sandbox.`, {resource: 'app'})
-    platform.state.changeConfig(app, changes, describeConfigChange(changes), true)
+    const app = appNamed(platform.state, context.params.app)
+    platform.state.setConfigVars(app, changes)
     return ok(control.configVars(app.name))
   })
   .add('GET', '/apps/:app/releases', ({params}) => ok(control.releases(params.app)))

@@ -78,6 +78,16 @@ export const INITIAL_CONFIG: Record<string, string> = {
   NODE_ENV: 'production',
 }
 
+/** What a user's `heroku config:set` / `config:unset` writes in the release list. */
+function describeConfigChange(changes: Record<string, null | string>): string {
+  const set = Object.keys(changes).filter(name => changes[name] !== null)
+  const removed = Object.keys(changes).filter(name => changes[name] === null)
+  return [
+    set.length > 0 ? `Set ${set.join(', ')} config vars` : '',
+    removed.length > 0 ? `Remove ${removed.join(', ')} config vars` : '',
+  ].filter(Boolean).join('; ') || 'Set config vars'
+}
+
 const INITIAL_DYNOS = [
   {command: 'npm start', name: 'web.1', type: 'web'},
   {command: 'npm start', name: 'web.2', type: 'web'},
@@ -215,6 +225,11 @@ export class SandboxState {
       dyno.held = false
       this.restart(dyno, release)
     }
+  }
+
+  /** A user's `config:set` / `config:unset`: always a release (described as the CLI shows it), and the dynos restart. */
+  setConfigVars(app: AppRecord, changes: Record<string, null | string>): void {
+    this.changeConfig(app, changes, describeConfigChange(changes), true)
   }
 
   private makeRelease(app: AppRecord, description: string, config: Record<string, string>, slugId: null | string): ReleaseRecord {

@@ -4,28 +4,12 @@ import type {Platform} from '../platform.js'
 import type {Router} from '../router.js'
 import type {AppRecord, ReleaseRecord} from '../state.js'
 
-import {invalidParams, releaseNotFound} from '../errors.js'
+import {releaseNotFound} from '../errors.js'
 import {releaseJson} from '../representations.js'
 import {ok} from '../router.js'
-import {appFrom, bodyOf, listReply} from './helpers.js'
-
-/** What a user's `heroku config:set` / `config:unset` writes in the release list. */
-export function describeConfigChange(changes: Record<string, null | string>): string {
-  const set = Object.keys(changes).filter(name => changes[name] !== null)
-  const removed = Object.keys(changes).filter(name => changes[name] === null)
-  return [
-    set.length > 0 ? `Set ${set.join(', ')} config vars` : '',
-    removed.length > 0 ? `Remove ${removed.join(', ')} config vars` : '',
-  ].filter(Boolean).join('; ') || 'Set config vars'
-}
-
-export function validConfigChanges(body: Record<string, unknown>): Record<string, null | string> {
-  for (const [name, value] of Object.entries(body)) {
-    if (value !== null && typeof value !== 'string') throw invalidParams(`Config var ${name} must be a string or null.`)
-  }
-
-  return body as Record<string, null | string>
-}
+import {
+  appFrom, bodyOf, listReply, validConfigChanges,
+} from './helpers.js'
 
 function findRelease(app: AppRecord, identity: string): ReleaseRecord {
   const release = app.releases.find(candidate => candidate.id === identity || String(candidate.version) === identity.replace(/^v/, ''))
@@ -40,8 +24,7 @@ export function configRoutes(router: Router, platform: Platform): void {
   .add('GET', '/apps/:app/config-vars', ({params}) => ok(appFrom(platform, params.app).config))
   .add('PATCH', '/apps/:app/config-vars', context => {
     const app = appFrom(platform, context.params.app)
-    const changes = validConfigChanges(bodyOf(context))
-    state.changeConfig(app, changes, describeConfigChange(changes), true)
+    state.setConfigVars(app, validConfigChanges(bodyOf(context)))
     return ok(app.config)
   })
   .add('GET', '/apps/:app/releases', context => {

@@ -4,7 +4,7 @@ import type {Reply, RequestContext} from '../router.js'
 import type {AddonRecord, AppRecord} from '../state.js'
 
 import {
-  addonNotFound, appNotFound, badRequest, forbidden,
+  addonNotFound, appNotFound, badRequest, forbidden, invalidParams,
 } from '../errors.js'
 import {pageOf} from '../paging.js'
 
@@ -25,6 +25,15 @@ export function bodyOf(context: RequestContext): Record<string, unknown> {
   if (body === undefined || body === null) return {}
   if (typeof body !== 'object' || Array.isArray(body)) throw badRequest('The request body must be a JSON object.')
   return body as Record<string, unknown>
+}
+
+/** A config-vars PATCH body: every value a string, or null to remove the var. */
+export function validConfigChanges(body: Record<string, unknown>): Record<string, null | string> {
+  for (const [name, value] of Object.entries(body)) {
+    if (value !== null && typeof value !== 'string') throw invalidParams(`Config var ${name} must be a string or null.`)
+  }
+
+  return body as Record<string, null | string>
 }
 
 /** The app by id or name: 404 when unknown, 403 when it exists but this account may not see it. */
