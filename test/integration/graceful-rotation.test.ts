@@ -6,6 +6,7 @@ import {createApiClient} from '../../examples/graceful-rotation/client.js'
 import {createApiServer, type ServerStats} from '../../examples/graceful-rotation/server.js'
 import {type Sandbox, startSandbox} from '../../sandbox/index.js'
 import {parseSecureKey, type SecureKeyPair} from '../../src/index.js'
+import {attachTo, provisioned} from '../helpers/sandbox-setup.js'
 
 /**
  * A dyno of `app`: boots with the app's config var and "restarts" (re-reads it) as soon as the sandbox changes it,
@@ -28,18 +29,6 @@ function dynoKeys(sandbox: Sandbox, app: string, variable: string): {keys: () =>
     }
   }, 2)
   return {keys: () => pair, restarts: () => restarts, stop: () => clearInterval(timer)}
-}
-
-async function api(sandbox: Sandbox, method: string, path: string, body: unknown): Promise<{name: string}> {
-  const response = await fetch(`${sandbox.url}${path}`, {
-    body: JSON.stringify(body),
-    headers: {
-      Accept: 'application/vnd.heroku+json; version=3', Authorization: `Bearer ${sandbox.token}`, 'Content-Type': 'application/json',
-    },
-    method,
-  })
-  expect(response.status, `${method} ${path}`).to.be.oneOf([200, 201])
-  return response.json() as Promise<{name: string}>
 }
 
 /** Calls `call` back to back until `until` settles, then a little longer; returns every status seen. */
@@ -80,8 +69,8 @@ describe('graceful rotation (examples/graceful-rotation)', () => {
 
   beforeEach(async () => {
     sandbox = await startSandbox({seed: 'graceful-rotation'})
-    addon = (await api(sandbox, 'POST', '/apps/service-1/addons', {plan: {name: 'securekey:fortnightly'}})).name
-    await api(sandbox, 'POST', '/addon-attachments', {addon: {name: addon}, app: {name: 'service-2'}, name: 'SERVICE_ONE_SECURE'})
+    addon = (await provisioned(sandbox)).name
+    await attachTo(sandbox, addon, 'service-2', 'SERVICE_ONE_SECURE')
     serverDyno = dynoKeys(sandbox, 'service-1', 'SECURE_KEY')
     clientDyno = dynoKeys(sandbox, 'service-2', 'SERVICE_ONE_SECURE_KEY');
     ({server, stats} = createApiServer(serverDyno.keys))
