@@ -63,8 +63,8 @@ function createHome(): string {
   return dir
 }
 
-/** Removes the isolated HOME; the next `run` creates and links a new one. Also runs when the process exits. */
-export function removeHome(): void {
+/** Removes the isolated HOME when the process exits. */
+function removeHome(): void {
   if (home) rmSync(home, {force: true, recursive: true})
   home = undefined
   linked = undefined

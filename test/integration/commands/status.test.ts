@@ -14,7 +14,7 @@ const PEER_VAR = 'SERVICE_ONE_SECURE_KEY'
 /** The config as of one release, read the way a client would (the control surface has no such call). */
 const releaseConfig = (sandbox: Sandbox, app: string, version: number) => sandboxApi<Record<string, string>>(sandbox, 'GET', `/apps/${app}/releases/${version}/config-vars`)
 
-const run = (sandbox: Sandbox, argv: string[], env: Record<string, string> = {}) => runCommand(Status, argv, {...sandboxEnv(sandbox), ...env})
+const run = (sandbox: Sandbox, argv: string[]) => runCommand(Status, argv, sandboxEnv(sandbox))
 const configReads = (log: RequestLogEntry[]) => log.filter(entry => entry.method === 'GET' && /^\/apps\/[^/]+\/config-vars$/.test(entry.path))
 
 /** All of `entries` were in flight together: each started before the first one ended. */
