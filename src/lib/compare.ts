@@ -204,11 +204,13 @@ export function describeReferenceProblem(reference: Reference): string {
 
 export const allInSync = (summary: Summary): boolean => summary.total > 0 && summary.inSync === summary.total
 
+/** Whether some app holds the add-on under two names: holders are then named by app and attachment, not app alone. */
+export const someAppHoldsTwice = (holders: readonly HolderStatus[]): boolean => new Set(holders.map(holder => holder.app)).size !== holders.length
+
 /** `3/3 apps in sync (LATEST skfp1:9c1e…)`, followed by who is not and why in a word. */
 export function summaryLine(comparison: Comparison): string {
   const {holders, reference, summary} = comparison
-  const apps = new Set(holders.map(holder => holder.app)).size
-  const noun = apps === holders.length ? 'apps' : 'attachments'
+  const noun = someAppHoldsTwice(holders) ? 'attachments' : 'apps'
   const head = `${summary.inSync}/${summary.total} ${noun} in sync`
   const latest = summary.latest ? ` (LATEST ${summary.latest})` : ` (no reference: ${describeReferenceProblem(reference)})`
   const others = STATES.filter(state => state !== 'in_sync' && summary.states[state] > 0).map(state => {

@@ -10,8 +10,8 @@ import {ux} from '@oclif/core/ux'
 import type {AddonStatus, DynoOutcome, HistoryOutcome} from '../status.js'
 
 import {
-  type Comparison, type HolderState, type HolderStatus, type KeyPrints, type ReferenceState,
-  type StaleDynos, STATE_LABELS, STATES, summaryLine,
+  allInSync, type Comparison, type HolderState, type HolderStatus, type KeyPrints, type ReferenceState,
+  someAppHoldsTwice, type StaleDynos, STATE_LABELS, STATES, summaryLine,
 } from '../compare.js'
 import {formatDuration} from '../duration.js'
 
@@ -128,7 +128,7 @@ function addonJson(status: AddonStatus): AddonStatusJson {
       state: reference.state,
     },
     summary: {
-      all_in_sync: summary.total > 0 && summary.inSync === summary.total,
+      all_in_sync: allInSync(summary),
       in_sync: summary.inSync,
       latest: summary.latest ?? null,
       peers_agree: summary.peersAgree ?? null,
@@ -298,7 +298,7 @@ export function renderStatus(statuses: readonly AddonStatus[]): void {
     table(status.comparison)
     ux.stdout(summaryLine(status.comparison))
     if (status.dynos) {
-      const twice = new Set(status.comparison.holders.map(holder => holder.app)).size !== status.comparison.holders.length
+      const twice = someAppHoldsTwice(status.comparison.holders)
       const lines = status.comparison.holders.flatMap((holder, row) => dynoLines(holder, status.dynos![row], twice ? `${holder.app} ${holder.attachment}` : holder.app))
       if (lines.length > 0) ux.stdout(['', 'Dynos:', ...lines.map(line => `  ${line}`)].join('\n'))
     }
