@@ -22,7 +22,7 @@ import type {History} from './history.js'
 
 import {configVarOf} from './attachment-name.js'
 import {
-  allInSync, compareDynos, compareHolders, type Comparison, type DynoReport, type Holder, type Reading,
+  allInSync, compareDynos, compareHolders, type Comparison, type DynoReport, type Holder, type Reading, STATE_LABELS,
 } from './compare.js'
 import {parseDuration} from './duration.js'
 import {NotFoundError, SecurekeyError} from './errors.js'
@@ -224,13 +224,18 @@ export async function addHistory(platform: Platform, statuses: readonly AddonSta
   })
 }
 
-/** The whole report for one run without --wait. */
-export async function readStatus(platform: Platform, addons: readonly Heroku.AddOn[], options: StatusOptions = {}): Promise<AddonStatus[]> {
-  const statuses = await compareAddons(platform, addons)
+/** Adds what --dynos and --history ask for to the comparison, both at once. */
+export async function addDetails(platform: Platform, statuses: readonly AddonStatus[], options: StatusOptions = {}): Promise<void> {
   await Promise.all([
     options.dynos ? addDynos(platform, statuses) : undefined,
     options.history ? addHistory(platform, statuses) : undefined,
   ])
+}
+
+/** The whole report for one run without --wait. */
+export async function readStatus(platform: Platform, addons: readonly Heroku.AddOn[], options: StatusOptions = {}): Promise<AddonStatus[]> {
+  const statuses = await compareAddons(platform, addons)
+  await addDetails(platform, statuses, options)
   return statuses
 }
 
@@ -239,7 +244,7 @@ export const everyAddonInSync = (statuses: readonly AddonStatus[]): boolean => s
 /** Why --check or --wait ends with exit 1: who is not in sync. */
 export function notInSyncError(statuses: readonly AddonStatus[], waited?: string): NotInSyncError {
   const lagging = statuses.flatMap(status => status.comparison.holders.filter(holder => holder.state !== 'in_sync')
-  .map(holder => `${holder.app} (${holder.state.replace('_', ' ')})`))
+  .map(holder => `${holder.app} (${STATE_LABELS[holder.state]})`))
   const names = [...new Set(lagging)]
   const head = waited ? `Not every app was in sync after ${waited}` : 'Not every app is in sync'
   return new NotInSyncError(`${head}: ${names.join(', ') || 'no app holds the add-on'}.`, {

@@ -8,7 +8,7 @@ import {
   renderStatus, type StatusDocument, statusDocument, waitProgress,
 } from '../../lib/render/status.js'
 import {
-  addDynos, addHistory, type AddonStatus, everyAddonInSync, notInSyncError, pollSchedule, readStatus, statusTargets, waitForSync,
+  addDetails, type AddonStatus, everyAddonInSync, notInSyncError, pollSchedule, readStatus, statusTargets, waitForSync,
 } from '../../lib/status.js'
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000
@@ -81,7 +81,7 @@ low); HEROKU_SECUREKEY_WAIT_INTERVAL_MS sets the first pause.`
       progress.stop(result.inSync, formatDuration(timeoutMs))
       statuses = result.statuses
       if (!result.inSync) waited = formatDuration(timeoutMs)
-      await Promise.all([flags.dynos && addDynos(this.platform, statuses), flags.history && addHistory(this.platform, statuses)])
+      await addDetails(this.platform, statuses, {dynos: flags.dynos, history: flags.history})
     } else {
       statuses = await readStatus(this.platform, addons, {dynos: flags.dynos, history: flags.history})
     }
