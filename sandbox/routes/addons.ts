@@ -7,14 +7,8 @@ import {addonNotFound, invalidParams} from '../errors.js'
 import {addonJson, shapeFrom} from '../representations.js'
 import {ok} from '../router.js'
 import {
-  addonFrom, appFrom, bodyOf, byIdAndName, identityOf, listReply,
+  addonFrom, appFrom, attachmentOnApp, bodyOf, byIdAndName, identityOf, listReply, onVisibleApp, splitAppQualified,
 } from './helpers.js'
-
-/** Splits `app::name`, the CLI's way of naming an attachment on another app. */
-export function splitAppQualified(identity: string, app: string | undefined): [string | undefined, string] {
-  const match = identity.match(/^(.+)::(.+)$/)
-  return match ? [match[1], match[2]] : [app, identity]
-}
 
 /** Add-ons the app owns, and those of other apps attached to it. */
 export function addonsOf(platform: Platform, app: AppRecord): AddonRecord[] {
@@ -25,7 +19,7 @@ export function addonsOf(platform: Platform, app: AppRecord): AddonRecord[] {
 
 /** An add-on by id, by name, or by the name of one of its attachments on `app`; it must be the app's own or attached to it. */
 function addonOnApp(platform: Platform, app: AppRecord, identity: string): AddonRecord {
-  const attached = platform.state.attachmentsOn(app).find(attachment => attachment.name === identity.toUpperCase())
+  const attached = attachmentOnApp(platform, app, identity)
   const addon = platform.state.findAddon(identity) ?? (attached && platform.state.addons.get(attached.addonId))
   if (!addon || !addonsOf(platform, app).includes(addon)) throw addonNotFound()
   return addon
@@ -40,14 +34,12 @@ function resolveAddons(platform: Platform, context: RequestContext): AddonRecord
   const global = platform.state.findAddon(name)
   if (global) found.add(global)
   if (appName) {
-    const app = appFrom(platform, appName)
-    for (const attachment of platform.state.attachmentsOn(app)) {
-      if (attachment.name === name.toUpperCase() || attachment.id === name) found.add(platform.state.addons.get(attachment.addonId)!)
-    }
+    const attachment = attachmentOnApp(platform, appFrom(platform, appName), name, {byId: true})
+    if (attachment) found.add(platform.state.addons.get(attachment.addonId)!)
   }
 
   const service = typeof body.addon_service === 'string' ? body.addon_service : undefined
-  const matches = [...found].filter(addon => !platform.state.apps.get(addon.appId)?.forbidden && (!service || addon.serviceName === service))
+  const matches = [...found].filter(addon => onVisibleApp(platform, addon) && (!service || addon.serviceName === service))
   if (matches.length === 0) throw addonNotFound()
   return matches
 }
@@ -76,7 +68,7 @@ export function addonRoutes(router: Router, platform: Platform): void {
   })
   .add('GET', '/addons', context => {
     const shape = shapeFrom(context.headers)
-    const addons = [...state.addons.values()].filter(addon => !state.apps.get(addon.appId)?.forbidden)
+    const addons = [...state.addons.values()].filter(addon => onVisibleApp(platform, addon))
     return listReply(platform, context, addons.map(addon => addonJson(state, addon, shape)), byIdAndName())
   })
   .add('GET', '/addons/:addon', context => ok(addonJson(state, addonFrom(platform, context.params.addon), shapeFrom(context.headers))))

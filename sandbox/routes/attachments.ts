@@ -1,5 +1,3 @@
-import type * as Heroku from '@heroku-cli/schema'
-
 import type {Platform} from '../platform.js'
 import type {RequestContext, Router} from '../router.js'
 import type {AttachmentRecord} from '../state.js'
@@ -7,27 +5,21 @@ import type {AttachmentRecord} from '../state.js'
 import {attachmentNotFound, invalidParams} from '../errors.js'
 import {attachmentJson, shapeFrom} from '../representations.js'
 import {ok} from '../router.js'
-import {splitAppQualified} from './addons.js'
 import {
-  addonFrom, appFrom, bodyOf, identityOf, listReply,
+  addonFrom, appFrom, attachmentOnApp, bodyOf, byIdAndName, hasName, identityOf, listReply, onVisibleApp, splitAppQualified,
 } from './helpers.js'
 
 export function attachmentRoutes(router: Router, platform: Platform): void {
   const {lifecycle, state} = platform
-  const visible = (attachment: AttachmentRecord) => !state.apps.get(attachment.appId)?.forbidden
   const list = (context: RequestContext, attachments: AttachmentRecord[]) => {
     const shape = shapeFrom(context.headers)
-    return listReply<Heroku.AddOnAttachment>(platform, context, attachments.filter(a => visible(a)).map(a => attachmentJson(state, a, shape)), {
-      defaultField: 'id',
-      fields: {id: a => a.id!, name: a => a.name!},
-      id: a => a.id!,
-    })
+    return listReply(platform, context, attachments.filter(a => onVisibleApp(platform, a)).map(a => attachmentJson(state, a, shape)), byIdAndName())
   }
 
   /** `/addon-attachments/{id}` takes a UUID only. */
   const byId = (id: string) => {
     const attachment = state.attachments.get(id)
-    if (!attachment || !visible(attachment)) throw attachmentNotFound()
+    if (!attachment || !onVisibleApp(platform, attachment)) throw attachmentNotFound()
     return attachment
   }
 
@@ -55,9 +47,7 @@ export function attachmentRoutes(router: Router, platform: Platform): void {
   .add('GET', '/addons/:addon/addon-attachments', context => list(context, state.attachmentsOf(addonFrom(platform, context.params.addon))))
   .add('GET', '/apps/:app/addon-attachments', context => list(context, state.attachmentsOn(appFrom(platform, context.params.app))))
   .add('GET', '/apps/:app/addon-attachments/:attachment', context => {
-    const app = appFrom(platform, context.params.app)
-    const identity = context.params.attachment
-    const attachment = state.attachmentsOn(app).find(a => a.id === identity || a.name === identity.toUpperCase())
+    const attachment = attachmentOnApp(platform, appFrom(platform, context.params.app), context.params.attachment, {byId: true})
     if (!attachment) throw attachmentNotFound()
     return ok(attachmentJson(state, attachment, shapeFrom(context.headers)))
   })
@@ -69,10 +59,10 @@ export function attachmentRoutes(router: Router, platform: Platform): void {
     const app = appName === undefined ? undefined : appFrom(platform, appName)
     const service = typeof body.addon_service === 'string' ? body.addon_service : undefined
     const matches = [...state.attachments.values()].filter(attachment => {
-      if (!visible(attachment)) return false
+      if (!onVisibleApp(platform, attachment)) return false
       if (service && state.addons.get(attachment.addonId)?.serviceName !== service) return false
       if (attachment.id === name) return true
-      return attachment.name === name.toUpperCase() && (!app || attachment.appId === app.id)
+      return hasName(attachment, name) && (!app || attachment.appId === app.id)
     })
     if (matches.length === 0) throw attachmentNotFound()
     const shape = shapeFrom(context.headers)

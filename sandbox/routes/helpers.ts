@@ -1,7 +1,7 @@
 import type {ListSpec} from '../paging.js'
 import type {Platform} from '../platform.js'
 import type {Reply, RequestContext} from '../router.js'
-import type {AddonRecord, AppRecord} from '../state.js'
+import type {AddonRecord, AppRecord, AttachmentRecord} from '../state.js'
 
 import {
   addonNotFound, appNotFound, badRequest, forbidden, invalidParams,
@@ -27,6 +27,12 @@ export function bodyOf(context: RequestContext): Record<string, unknown> {
   return body as Record<string, unknown>
 }
 
+/** Splits `app::name`, the CLI's way of naming an attachment on another app. */
+export function splitAppQualified(identity: string, app: string | undefined): [string | undefined, string] {
+  const match = identity.match(/^(.+)::(.+)$/)
+  return match ? [match[1], match[2]] : [app, identity]
+}
+
 /** A config-vars PATCH body: every value a string, or null to remove the var. */
 export function validConfigChanges(body: Record<string, unknown>): Record<string, null | string> {
   for (const [name, value] of Object.entries(body)) {
@@ -44,9 +50,24 @@ export function appFrom(platform: Platform, identity: string | undefined): AppRe
   return app
 }
 
+/** This account may see an add-on whose owner app is not forbidden, and an attachment on an app that is not. */
+export function onVisibleApp(platform: Platform, record: AddonRecord | AttachmentRecord): boolean {
+  return !platform.state.apps.get(record.appId)?.forbidden
+}
+
+/** Attachment names match upper-cased, as the API matches `secure` to `SECURE`. */
+export function hasName(attachment: AttachmentRecord, identity: string): boolean {
+  return attachment.name === identity.toUpperCase()
+}
+
+/** The attachment on `app` with this name or, when `byId`, this id. */
+export function attachmentOnApp(platform: Platform, app: AppRecord, identity: string, {byId = false} = {}): AttachmentRecord | undefined {
+  return platform.state.attachmentsOn(app).find(attachment => hasName(attachment, identity) || (byId && attachment.id === identity))
+}
+
 export function addonFrom(platform: Platform, identity: string | undefined): AddonRecord {
   const addon = identity === undefined ? undefined : platform.state.findAddon(identity)
-  if (!addon || platform.state.apps.get(addon.appId)?.forbidden) throw addonNotFound()
+  if (!addon || !onVisibleApp(platform, addon)) throw addonNotFound()
   return addon
 }
 
