@@ -20,6 +20,7 @@ import {ux} from '@oclif/core/ux'
 import {
   checkAddonName, checkAppName, checkAttachmentName, configVarFor, defaultAttachmentName, keyVarOf,
 } from './attachment-name.js'
+import {printsOf, sameKeys} from './compare.js'
 import {
   checkConfirmations, type ConfirmedBy, type Confirmer, sendConfirmed,
 } from './confirmation.js'
@@ -28,6 +29,7 @@ import {parseSecureKey} from './key.js'
 import {
   type Attachment, type ConfigVars, type Platform, PlatformError,
 } from './platform.js'
+import {keyProblem} from './provision.js'
 import {ownerOf, securekeyAddon} from './resolve.js'
 
 export interface AttachInput {
@@ -189,24 +191,25 @@ export function succeeded(peer: PeerOutcome): boolean {
   return peer.status === 'attached' || peer.status === 'already_attached'
 }
 
+/** Whether a peer counts as failed: a request failed, or (on a real run) it did not end attached, e.g. left unconfirmed. */
+export function peerFailed(peer: PeerOutcome, dryRun: boolean): boolean {
+  return peer.status === 'failed' || (!dryRun && !succeeded(peer))
+}
+
 /** Whether the command must exit non-zero: a peer failed, or (on a real run) was left unconfirmed. */
 export function anyFailed(outcome: AttachOutcome): boolean {
-  return outcome.peers.some(peer => peer.status === 'failed' || (!outcome.dryRun && !succeeded(peer)))
+  return outcome.peers.some(peer => peerFailed(peer, outcome.dryRun))
 }
 
 /** Compares a peer's value with the owner's by fingerprint (pure; values never leave this function). */
 export function comparePeer(peer: PeerOutcome, peerVars: ConfigVars | undefined, ownerValue?: string, readError?: string): PeerOutcome {
   if (readError) return {...peer, message: `could not read ${peer.configVar} on ${peer.app}: ${readError}`}
   const mine = parseSecureKey(peerVars?.[peer.configVar])
-  if (!mine.ok) {
-    return {...peer, message: mine.reason === 'empty' ? `${peer.configVar} is not set on ${peer.app}` : `${peer.configVar} on ${peer.app} is malformed (${mine.reason})`}
-  }
-
-  const theirs = parseSecureKey(ownerValue)
-  const {fingerprint} = mine.pair.latest
-  if (!theirs.ok) return {...peer, fingerprint}
-  const matches = mine.pair.latest.fingerprint === theirs.pair.latest.fingerprint && mine.pair.previous.fingerprint === theirs.pair.previous.fingerprint
-  return {...peer, fingerprint, matches}
+  if (!mine.ok) return {...peer, message: keyProblem(peer.configVar, peer.app, mine.reason)}
+  const keys = printsOf(mine)!
+  const theirs = printsOf(parseSecureKey(ownerValue))
+  if (!theirs) return {...peer, fingerprint: keys.latest}
+  return {...peer, fingerprint: keys.latest, matches: sameKeys(keys, theirs)}
 }
 
 /** Attaches every peer that needs it, then compares every peer with the owner. See the file comment. */

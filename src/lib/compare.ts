@@ -142,7 +142,8 @@ function referenceOf(holder: Holder | undefined, ownerApp: string): Reference {
   }
 }
 
-function sameKeys(a: KeyPrints, b: KeyPrints): boolean {
+/** Whether two pairs are the same key in both slots. */
+export function sameKeys(a: KeyPrints, b: KeyPrints): boolean {
   return a.latest === b.latest && a.previous === b.previous
 }
 

@@ -22,7 +22,7 @@ import {
   checkConfirmations, type ConfirmedBy, type Confirmer, sendConfirmed,
 } from './confirmation.js'
 import {NotFoundError, SecurekeyError} from './errors.js'
-import {parseSecureKey} from './key.js'
+import {type MalformedReason, parseSecureKey} from './key.js'
 import {pause, type Platform, PlatformError} from './platform.js'
 import {ownerOf, SECUREKEY_SERVICE, securekeyAddonsOwnedBy} from './resolve.js'
 
@@ -112,11 +112,16 @@ export function isPlanRejection(error: unknown): error is PlatformError {
   return error.status === 422 && /plan|service/i.test(error.message)
 }
 
+/** Why `variable` on `app` holds no key pair: not set, or malformed. Never mentions the value. */
+export function keyProblem(variable: string, app: string, reason: MalformedReason): string {
+  return reason === 'empty' ? `${variable} is not set on ${app}` : `${variable} on ${app} is malformed (${reason})`
+}
+
 /** LATEST's fingerprint in `vars[variable]`, or why there is none. Never returns or mentions the value. */
 export function latestFingerprint(vars: Record<string, string>, variable: string, app: string): {fingerprint?: string, problem?: string} {
   const parsed = parseSecureKey(vars[variable])
   if (parsed.ok) return {fingerprint: parsed.pair.latest.fingerprint}
-  return {problem: parsed.reason === 'empty' ? `${variable} is not set on ${app}` : `${variable} on ${app} is malformed (${parsed.reason})`}
+  return {problem: keyProblem(variable, app, parsed.reason)}
 }
 
 async function ownedSecurekeyAddons(platform: Platform, app: string): Promise<Heroku.AddOn[]> {

@@ -6,7 +6,9 @@
 /* eslint-disable camelcase -- the --json documents use the Platform API's snake_case */
 import * as color from '@heroku/heroku-cli-util/color'
 
-import type {AttachOutcome, AttachPlan, PeerOutcome} from '../attach.js'
+import {
+  type AttachOutcome, type AttachPlan, peerFailed, type PeerOutcome,
+} from '../attach.js'
 
 /**
  * The --json document of securekey:attach. `fingerprint.latest` is the owner's LATEST; per peer, `status` is one of
@@ -123,7 +125,7 @@ export function attachWarnings(outcome: AttachOutcome): string[] {
 
 /** The error a run ends with when a peer failed; the others are reported above it. */
 export function attachFailureMessage(outcome: AttachOutcome): string {
-  const failed = outcome.peers.filter(peer => peer.status === 'failed' || (!outcome.dryRun && peer.status === 'needs_confirmation'))
+  const failed = outcome.peers.filter(peer => peerFailed(peer, outcome.dryRun))
   const done = outcome.peers.length - failed.length
   const counted = `${failed.length} of ${outcome.peers.length} ${outcome.peers.length === 1 ? 'app' : 'apps'}`
   const apps = failed.map(peer => peer.app).join(', ')
