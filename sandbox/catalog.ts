@@ -72,9 +72,14 @@ export function plansOf(service: ServiceRecord): PlanRecord[] {
   return PLANS.filter(plan => plan.serviceName === service.name)
 }
 
-/** A plan by id, by full name (`securekey:fortnightly`), or a bare service name (its default plan). */
+/** A plan by id or by full name (`securekey:fortnightly`). */
+export function findPlanExact(identity: string): PlanRecord | undefined {
+  return PLANS.find(plan => plan.id === identity || plan.name === identity)
+}
+
+/** A plan by id, by full name, or a bare service name (its default plan). */
 export function findPlan(identity: string): PlanRecord | undefined {
-  const exact = PLANS.find(plan => plan.id === identity || plan.name === identity)
+  const exact = findPlanExact(identity)
   if (exact) return exact
   if (identity.includes(':')) return undefined
   return PLANS.find(plan => plan.serviceName === identity && plan.default)

@@ -2,7 +2,7 @@ import type {Platform} from '../platform.js'
 import type {Router} from '../router.js'
 
 import {
-  findPlan, findService, plansOf, SERVICES,
+  findPlanExact, findService, plansOf, SERVICES,
 } from '../catalog.js'
 import {planNotFound, serviceNotFound} from '../errors.js'
 import {planJson, serviceJson} from '../representations.js'
@@ -31,8 +31,8 @@ export function catalogRoutes(router: Router, platform: Platform): void {
     return ok(planJson(plan))
   })
   .add('GET', '/plans/:plan', ({params}) => {
-    const plan = findPlan(params.plan)
-    if (!plan || (!params.plan.includes(':') && plan.id !== params.plan)) throw planNotFound()
+    const plan = findPlanExact(params.plan)
+    if (!plan) throw planNotFound()
     return ok(planJson(plan))
   })
 }
