@@ -1,6 +1,6 @@
 import type {IncomingHttpHeaders} from 'node:http'
 
-import {ApiError} from './errors.js'
+import {badRequest} from './errors.js'
 
 export interface RequestContext {
   body: unknown
@@ -45,7 +45,7 @@ export class Router {
           try {
             params[segment.slice(1)] = decodeURIComponent(parts[i])
           } catch {
-            throw new ApiError(400, 'bad_request', `Invalid path segment: ${parts[i]}`)
+            throw badRequest(`Invalid path segment: ${parts[i]}`)
           }
 
           return true
