@@ -164,16 +164,8 @@ export class Platform {
     this.retryDelayMs = options.retryDelayMs ?? 500
   }
 
-  account(): Promise<Heroku.Account> {
-    return this.read<Heroku.Account>('/account')
-  }
-
   addon(addon: string): Promise<Heroku.AddOn> {
     return this.read<Heroku.AddOn>(`/addons/${encodeURIComponent(addon)}`)
-  }
-
-  addonService(service: string): Promise<Heroku.AddOnService> {
-    return this.read<Heroku.AddOnService>(`/addon-services/${encodeURIComponent(service)}`)
   }
 
   /** Add-ons the app owns and those of other apps attached to it. */
@@ -240,10 +232,6 @@ export class Platform {
 
   plans(service: string): Promise<Heroku.Plan[]> {
     return this.read<Heroku.Plan[]>(`/addon-services/${encodeURIComponent(service)}/plans`)
-  }
-
-  release(app: string, version: number | string): Promise<Heroku.Release> {
-    return this.read<Heroku.Release>(`/apps/${encodeURIComponent(app)}/releases/${version}`)
   }
 
   releaseConfigVars(app: string, version: number | string): Promise<ConfigVars> {
