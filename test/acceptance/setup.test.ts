@@ -2,20 +2,9 @@ import {expect} from 'chai'
 
 import {type Sandbox, startSandbox} from '../../sandbox/index.js'
 import {fingerprint} from '../../src/lib/key.js'
-import {type CliResult, run} from '../helpers/heroku-cli.js'
-
-/** The values of every *_KEY config var in the sandbox, each key on its own. */
-function keysIn(sandbox: Sandbox): string[] {
-  return ['service-1', 'service-2', 'service-3'].flatMap(app => Object.entries(sandbox.control.configVars(app))
-  .filter(([name]) => name.endsWith('_KEY'))
-  .flatMap(([, value]) => value.split(',')))
-}
-
-function expectNoKeyIn(results: CliResult[], keys: string[]): void {
-  expect(keys.length).to.be.greaterThan(0)
-  const text = results.map(result => result.stdout + result.stderr).join('\n').toLowerCase()
-  for (const key of keys) expect(text).not.to.include(key.toLowerCase())
-}
+import {run} from '../helpers/heroku-cli.js'
+import {expectNoKeyValue} from '../helpers/output.js'
+import {keysIn, mutating} from '../helpers/sandbox-setup.js'
 
 describe('the blog\'s two set-up steps through the real Heroku CLI', () => {
   let sandbox: Sandbox
@@ -55,9 +44,9 @@ describe('the blog\'s two set-up steps through the real Heroku CLI', () => {
     expect(again.stdout).to.include(`service-1 already owns ${addon.name}: created nothing`)
     expect(reattach.exitCode, reattach.stderr).to.equal(0)
     expect(reattach.stdout).to.include('service-2  already attached as SERVICE_ONE_SECURE')
-    const writes = sandbox.control.requests().filter(request => request.method !== 'GET' && !request.path.startsWith('/actions/'))
-    expect(writes.map(request => `${request.method} ${request.path}`)).to.deep.equal([])
+    expect(mutating(sandbox)).to.deep.equal([])
 
-    expectNoKeyIn([provision, attach, again, reattach], keysIn(sandbox))
+    const keys = keysIn(sandbox, ['service-1', 'service-2', 'service-3'])
+    for (const result of [provision, attach, again, reattach]) expectNoKeyValue(result, keys)
   })
 })
