@@ -2,25 +2,17 @@ import {expect} from 'chai'
 
 import {type RequestLogEntry, type Sandbox, startSandbox} from '../../sandbox/index.js'
 import {type CliResult, linkedHome, run} from '../helpers/heroku-cli.js'
+import {unwrapped} from '../helpers/output.js'
+import {mutating} from '../helpers/sandbox-setup.js'
 
 const APPS = ['service-1', 'service-2', 'service-3']
 
-/** Output as a reader sees it: no ANSI escapes, and oclif's wrapped lines (continued with ' ›') joined again. */
-function plain(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replaceAll(/\u001B\[[\d;?]*[A-Za-z]/g, '').replaceAll(/\s*\n\s*›\s*/g, ' ')
-}
-
 function expectSuccess(result: CliResult): void {
-  expect(result.exitCode, plain(result.stderr)).to.equal(0)
+  expect(result.exitCode, unwrapped(result.stderr)).to.equal(0)
 }
 
 function writes(sandbox: Sandbox): RequestLogEntry[] {
   return sandbox.control.requests().filter(request => request.method !== 'GET' && !request.path.startsWith('/actions/'))
-}
-
-function summary(requests: RequestLogEntry[]): string[] {
-  return requests.map(request => `${request.method} ${request.path} ${request.status}`)
 }
 
 /** Heroku's own CLI on the sandbox; proves the sandbox, so nothing here runs the plugin's commands. */
@@ -80,8 +72,8 @@ describe('the sandbox through Heroku\'s own add-on commands (heroku@11)', functi
     expect(addons.map(a => [a.name, a.app?.name, a.plan?.name, a.state])).to.deep.equal([[addon, 'service-1', 'securekey:fortnightly', 'provisioned']])
     destroyPath = `/apps/${addons[0].app?.id}/addons/${addons[0].id}`
     expect(Object.keys(sandbox.control.configVars('service-1'))).to.include('SECURE_KEY')
+    expect(mutating(sandbox)).to.deep.equal(['POST /apps/service-1/addons 201'])
     const posts = writes(sandbox)
-    expect(summary(posts)).to.deep.equal(['POST /apps/service-1/addons 201'])
     expect(posts[0].body).to.nested.include({'plan.name': 'securekey:fortnightly'})
     expectNoKeyIn(create)
   })
@@ -94,8 +86,8 @@ describe('the sandbox through Heroku\'s own add-on commands (heroku@11)', functi
     expect(attach.stderr).to.include(`Attaching ${addon} as SERVICE_ONE_SECURE to service-2... done`)
     expect(attach.stderr).to.match(/Setting SERVICE_ONE_SECURE config vars and restarting service-2\.\.\. done, v4/)
 
+    expect(mutating(sandbox)).to.deep.equal(['POST /addon-attachments 201'])
     const posts = writes(sandbox)
-    expect(summary(posts)).to.deep.equal(['POST /addon-attachments 201'])
     expect(posts[0].body).to.deep.equal({addon: {name: addon}, app: {name: 'service-2'}, name: 'SERVICE_ONE_SECURE'})
     expect(sandbox.control.attachments().map(a => `${a.app?.name}::${a.name}`)).to.have.members(['service-1::SECURE', 'service-2::SERVICE_ONE_SECURE'])
     expectNoKeyIn(attach)
@@ -120,14 +112,14 @@ describe('the sandbox through Heroku\'s own add-on commands (heroku@11)', functi
     expect(owner.SECURE_KEY === sandbox.control.configVars('service-1').SECURE_KEY, 'the CLI shows the sandbox\'s value').to.equal(true)
 
     expectSuccess(addons)
-    const table = plain(addons.stdout)
+    const table = unwrapped(addons.stdout)
     expect(table).to.match(new RegExp(`securekey \\(${addon}\\)\\s+fortnightly\\s+\\(billed to service-1 app\\)\\s+\\(billed to service-1 app\\)\\s+created`))
     expect(table).to.match(/as SERVICE_ONE_SECURE *\n/)
     expect(table).to.include('as SECURE on service-1 app')
     expect(table).to.include('The table above shows add-ons and the attachments to the current app (service-2) or other apps.')
 
     expectSuccess(info)
-    const infoText = plain(info.stdout)
+    const infoText = unwrapped(info.stdout)
     expect(infoText).to.include(`=== ${addon}`)
     expect(infoText).to.match(/Plan:\s+securekey:fortnightly\n/)
     expect(infoText).to.match(/Price:\s+free\n/)
@@ -136,7 +128,7 @@ describe('the sandbox through Heroku\'s own add-on commands (heroku@11)', functi
     expect(infoText).to.match(/State:\s+created\n/)
 
     expectSuccess(releases)
-    const history = plain(releases.stdout)
+    const history = unwrapped(releases.stdout)
     expect(history).to.include('=== service-2 Releases - Current: v4')
     const versions = [...history.matchAll(/^\s+(v\d+)\s+(.+?)\s{2,}sandbox@example\.com/gm)].map(([, version, description]) => `${version} ${description}`)
     expect(versions).to.deep.equal([
@@ -164,20 +156,20 @@ describe('the sandbox through Heroku\'s own add-on commands (heroku@11)', functi
     // the prompt first and oclif prints that error with exit 1. Either way nothing was sent with confirm.
     expect(
       attach.exitCode === 0 || (attach.exitCode === 1 && attach.stderr.includes('ExitPromptError: User force closed the prompt')),
-      `exit ${attach.exitCode}: ${plain(attach.stderr)}`,
+      `exit ${attach.exitCode}: ${unwrapped(attach.stderr)}`,
     ).to.equal(true)
-    expect(plain(attach.stderr)).to.include(`Attaching ${addon} as SERVICE_ONE_SECURE to service-3... !`)
-    expect(plain(attach.stderr)).to.include('Warning: The config var SERVICE_ONE_SECURE_KEY is already set on service-3 and would be overwritten; confirm to replace it.')
-    expect(plain(attach.stdout)).to.include('To proceed, type service-3 or re-run this command with --confirm service-3')
+    expect(unwrapped(attach.stderr)).to.include(`Attaching ${addon} as SERVICE_ONE_SECURE to service-3... !`)
+    expect(unwrapped(attach.stderr)).to.include('Warning: The config var SERVICE_ONE_SECURE_KEY is already set on service-3 and would be overwritten; confirm to replace it.')
+    expect(unwrapped(attach.stdout)).to.include('To proceed, type service-3 or re-run this command with --confirm service-3')
     expect(attach.stderr).not.to.include('restarting service-3')
 
     expect(destroy.exitCode).to.equal(1)
-    expect(plain(destroy.stderr)).to.include(`Destroying ${addon} on service-1... !`)
+    expect(unwrapped(destroy.stderr)).to.include(`Destroying ${addon} on service-1... !`)
     // Heroku's CLI adds its own full stop to the API's message.
-    expect(plain(destroy.stderr).replaceAll(/\s+/g, ' ')).to.include(`Error: The add-on was unable to be destroyed: Cannot destroy add-on ${addon}: it is attached to other apps (service-2)..`)
+    expect(unwrapped(destroy.stderr).replaceAll(/\s+/g, ' ')).to.include(`Error: The add-on was unable to be destroyed: Cannot destroy add-on ${addon}: it is attached to other apps (service-2)..`)
 
+    expect(mutating(sandbox).sort()).to.deep.equal([`DELETE ${destroyPath} 422`, 'POST /addon-attachments 423'])
     const sent = writes(sandbox)
-    expect(summary(sent).sort()).to.deep.equal([`DELETE ${destroyPath} 422`, 'POST /addon-attachments 423'])
     expect(sent.find(request => request.method === 'POST')?.body).to.deep.equal({addon: {name: addon}, app: {name: 'service-3'}, name: 'SERVICE_ONE_SECURE'})
     expect(sent.find(request => request.method === 'DELETE')?.body).to.deep.equal({force: false})
     expect(sandbox.control.configVars('service-3').SERVICE_ONE_SECURE_KEY === 'hand-made', 'the hand-made value is still there').to.equal(true)
@@ -195,8 +187,8 @@ describe('the sandbox through Heroku\'s own add-on commands (heroku@11)', functi
     expect(attach.stderr).to.include(`Attaching ${addon} as SERVICE_ONE_SECURE to service-3... done`)
     expect(attach.stderr).to.match(/Setting SERVICE_ONE_SECURE config vars and restarting service-3\.\.\. done, v5/)
 
+    expect(mutating(sandbox)).to.deep.equal(['POST /addon-attachments 201'])
     const posts = writes(sandbox)
-    expect(summary(posts)).to.deep.equal(['POST /addon-attachments 201'])
     expect(posts[0].body).to.deep.equal({
       addon: {name: addon}, app: {name: 'service-3'}, confirm: 'service-3', name: 'SERVICE_ONE_SECURE',
     })
@@ -220,7 +212,7 @@ describe('the sandbox through Heroku\'s own add-on commands (heroku@11)', functi
     }
 
     expect(detaches[0].stderr).to.include('restarting service-2... done, v5')
-    expect(summary(writes(sandbox)).map(line => line.replace(/[\da-f-]{36}/, '<uuid>'))).to.deep.equal(['DELETE /addon-attachments/<uuid> 200', 'DELETE /addon-attachments/<uuid> 200'])
+    expect(mutating(sandbox).map(line => line.replace(/[\da-f-]{36}/, '<uuid>'))).to.deep.equal(['DELETE /addon-attachments/<uuid> 200', 'DELETE /addon-attachments/<uuid> 200'])
     expect(sandbox.control.attachments().map(a => `${a.app?.name}::${a.name}`)).to.deep.equal(['service-1::SECURE'])
     expectNoKeyIn(...detaches)
   })
@@ -232,8 +224,8 @@ describe('the sandbox through Heroku\'s own add-on commands (heroku@11)', functi
 
     expectSuccess(destroy)
     expect(destroy.stderr).to.include(`Destroying ${addon} on service-1... done`)
+    expect(mutating(sandbox)).to.deep.equal([`DELETE ${destroyPath} 200`])
     const deletes = writes(sandbox)
-    expect(summary(deletes)).to.deep.equal([`DELETE ${destroyPath} 200`])
     expect(deletes[0].body).to.deep.equal({force: false})
     expect(sandbox.control.addons()).to.deep.equal([])
     expect(sandbox.control.attachments()).to.deep.equal([])

@@ -2,34 +2,21 @@ import {expect} from 'chai'
 
 import {type Sandbox, startSandbox} from '../../sandbox/index.js'
 import {run} from '../helpers/heroku-cli.js'
-
-async function api<T>(sandbox: Sandbox, path: string, body: unknown): Promise<T> {
-  const response = await fetch(`${sandbox.url}${path}`, {
-    body: JSON.stringify(body),
-    headers: {Accept: 'application/vnd.heroku+json; version=3', Authorization: `Bearer ${sandbox.token}`, 'Content-Type': 'application/json'},
-    method: 'POST',
-  })
-  if (!response.ok) throw new Error(`POST ${path} answered ${response.status}: ${await response.text()}`)
-  return response.json() as Promise<T>
-}
+import {expectNoKeyValue, unwrapped} from '../helpers/output.js'
+import {type Added, provisionWithPeers} from '../helpers/sandbox-setup.js'
 
 // The blog's set-up: service-1 provisions securekey, service-2 and service-3 attach it as SERVICE_ONE_SECURE. Its
 // clean-up is here one plugin command, checked with Heroku's own `heroku addons` and `heroku config`.
 describe('heroku securekey:teardown with the real Heroku CLI', () => {
   let sandbox: Sandbox
-  let addon: {id: string, name: string}
+  let addon: Added
   let keys: string[]
 
   before(async () => {
     sandbox = await startSandbox({apps: 3})
-    addon = await api(sandbox, '/apps/service-1/addons', {plan: {name: 'securekey:fortnightly'}})
-    for (const app of ['service-2', 'service-3']) {
-      // eslint-disable-next-line no-await-in-loop
-      await api(sandbox, '/addon-attachments', {addon: {name: addon.name}, app: {name: app}, name: 'SERVICE_ONE_SECURE'})
-    }
-
-    keys = sandbox.control.configVars('service-1').SECURE_KEY.split(',')
-    sandbox.control.clearRequests()
+    const shared = await provisionWithPeers(sandbox, ['service-2', 'service-3'], 'SERVICE_ONE_SECURE')
+    addon = shared.addon
+    keys = shared.keys
   })
 
   after(async () => {
@@ -41,10 +28,10 @@ describe('heroku securekey:teardown with the real Heroku CLI', () => {
 
     expect(result.exitCode, result.stderr).to.equal(1)
     // oclif wraps long error lines at the terminal width, each continuation starting with ' ›'.
-    expect(result.stderr.replaceAll(/\s*\n\s*›\s*/g, ' ')).to.include('There is no terminal to confirm on: re-run with --confirm service-1.')
+    expect(unwrapped(result.stderr)).to.include('There is no terminal to confirm on: re-run with --confirm service-1.')
     expect(sandbox.control.requests().filter(request => request.method !== 'GET')).to.deep.equal([])
     expect(sandbox.control.attachments()).to.have.length(3)
-    for (const key of keys) expect(result.stdout + result.stderr).not.to.include(key)
+    expectNoKeyValue(result, keys)
   })
 
   it('detaches every peer and destroys the add-on: `heroku addons` and `heroku config` show nothing left', async () => {
@@ -54,7 +41,7 @@ describe('heroku securekey:teardown with the real Heroku CLI', () => {
     expect(teardown.stdout).to.include('Detached SERVICE_ONE_SECURE from service-2: SERVICE_ONE_SECURE_KEY removed')
     expect(teardown.stdout).to.include('Detached SERVICE_ONE_SECURE from service-3: SERVICE_ONE_SECURE_KEY removed')
     expect(teardown.stdout).to.include(`Destroyed ${addon.name} on service-1: teardown complete.`)
-    for (const key of keys) expect(teardown.stdout + teardown.stderr).not.to.include(key)
+    expectNoKeyValue(teardown, keys)
 
     const [addons, config] = await Promise.all([run(['addons', '-a', 'service-1'], {env: sandbox.env}), run(['config', '-a', 'service-2'], {env: sandbox.env})])
 
