@@ -72,6 +72,9 @@ export class PlatformError extends Error {
   }
 }
 
+/** Whether a request failed with 404: the thing asked for does not exist (any more), or is not visible to the user. */
+export const isNotFound = (error: unknown): error is PlatformError => error instanceof PlatformError && error.status === 404
+
 type Headers = Record<string, string | string[] | undefined>
 type ErrorBody = {id?: string, message?: string, resource?: string}
 
@@ -248,7 +251,7 @@ export class Platform {
     try {
       return await this.write<Heroku.AddOn[]>('POST', '/actions/addons/resolve', {body: {addon, app}, readLike: true})
     } catch (error) {
-      if (error instanceof PlatformError && error.status === 404 && error.resource !== 'app') return []
+      if (isNotFound(error) && error.resource !== 'app') return []
       throw error
     }
   }

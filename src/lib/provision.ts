@@ -23,7 +23,9 @@ import {
 } from './confirmation.js'
 import {NotFoundError, SecurekeyError} from './errors.js'
 import {type MalformedReason, parseSecureKey} from './key.js'
-import {pause, type Platform, PlatformError} from './platform.js'
+import {
+  isNotFound, pause, type Platform, PlatformError,
+} from './platform.js'
 import {ownerOf, SECUREKEY_SERVICE, securekeyAddonsOwnedBy} from './resolve.js'
 
 export interface ProvisionOptions {
@@ -128,7 +130,7 @@ async function ownedSecurekeyAddons(platform: Platform, app: string): Promise<He
   try {
     return await securekeyAddonsOwnedBy(platform, app)
   } catch (error) {
-    if (error instanceof PlatformError && error.status === 404) {
+    if (isNotFound(error)) {
       throw new NotFoundError(`Couldn't find the app ${app}: ${error.message}`, {suggestions: ['heroku apps']})
     }
 
@@ -141,7 +143,7 @@ async function checkPlanAvailable(platform: Platform, plan: string): Promise<voi
   try {
     plans = await platform.plans(SECUREKEY_SERVICE)
   } catch (error) {
-    if (error instanceof PlatformError && error.status === 404) throw planNotAvailable(plan, error.message)
+    if (isNotFound(error)) throw planNotAvailable(plan, error.message)
     throw error
   }
 

@@ -23,7 +23,7 @@ import type * as Heroku from '@heroku-cli/schema'
 import {configVarOf} from './attachment-name.js'
 import {AmbiguousError, ConfirmationRequiredError, SecurekeyError} from './errors.js'
 import {
-  type Attachment, pause, Platform, PlatformError,
+  type Attachment, isNotFound, pause, Platform, PlatformError,
 } from './platform.js'
 import {
   addonNamed, ownerOf, requireSecurekey, securekeyAddonsOn,
@@ -146,8 +146,6 @@ export function planTeardown(addon: Heroku.AddOn, attachments: readonly Attachme
 export function teardownCommand(plan: TeardownPlan, confirm = true): string {
   return `heroku securekey:teardown ${plan.addon.name} -a ${plan.owner}${confirm ? ` --confirm ${plan.owner}` : ''}`
 }
-
-const isNotFound = (error: unknown): boolean => error instanceof PlatformError && error.status === 404
 
 /** By name or UUID with a GET; only an attachment name (relative to `app`) needs the resolve action. */
 async function addonReferenced(platform: Platform, reference: string, app: string): Promise<Heroku.AddOn> {
@@ -343,8 +341,8 @@ export async function executeTeardown(platform: Platform, plan: TeardownPlan, op
     // No force, on purpose: see the comment at the top of this file.
     state = (await platform.destroyAddon(plan.owner, plan.addon.id)).pending ? 'deprovisioning' : 'deprovisioned'
   } catch (error) {
-    if (!(error instanceof PlatformError)) throw error
     if (!isNotFound(error)) {
+      if (!(error instanceof PlatformError)) throw error
       observer.destroyFailed?.()
       return stop(plan, result, 'destroy_failed', error.describe())
     }
