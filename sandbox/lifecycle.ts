@@ -7,7 +7,7 @@ import type {Timers} from './timers.js'
 import {findService} from './catalog.js'
 import {ApiError, invalidParams} from './errors.js'
 import {
-  addonName, configVarName, normalizeAttachmentName, PROVIDERS,
+  addonName, attachmentVars, normalizeAttachmentName, PROVIDERS,
 } from './provider.js'
 import {attachmentConfigVars} from './representations.js'
 
@@ -45,7 +45,7 @@ export class AddonLifecycle {
     }
 
     const name = this.attachmentName(request.name, PROVIDERS[addon.serviceName].defaultAttachmentName)
-    const replaced = this.claimName(app, name, Object.keys(addon.config).map(v => configVarName(name, v)), request.confirm)
+    const replaced = this.claimName(app, name, Object.keys(attachmentVars(name, addon.config)), request.confirm)
     const attachment = this.createAttachment(addon, app, name, request.namespace ?? null)
     this.applyConfig(app, replaced, addon.state === 'provisioned' ? [attachment] : [], `Attach ${name} (@ref:${addon.name})`)
     return attachment
@@ -91,7 +91,7 @@ export class AddonLifecycle {
     const provider = PROVIDERS[plan.serviceName]
     const attachmentName = this.attachmentName(request.attachmentName, provider.defaultAttachmentName)
     const config = provider.provision(this.state.keys)
-    const replaced = this.claimName(app, attachmentName, Object.keys(config).map(v => configVarName(attachmentName, v)), request.confirm)
+    const replaced = this.claimName(app, attachmentName, Object.keys(attachmentVars(attachmentName, config)), request.confirm)
     const now = this.state.iso()
     const addon: AddonRecord = {
       appId: app.id,
@@ -123,7 +123,7 @@ export class AddonLifecycle {
   writeAddonConfig(addon: AddonRecord, app: AppRecord, description: (varNames: string[]) => string): boolean {
     const attachments = this.state.attachmentsOf(addon).filter(attachment => attachment.appId === app.id)
     if (attachments.length === 0) return false
-    const changes = Object.fromEntries(attachments.flatMap(attachment => this.varsOf(addon, attachment)))
+    const changes: Record<string, string> = Object.assign({}, ...attachments.map(attachment => attachmentVars(attachment.name, addon.config)))
     return this.state.changeConfig(app, changes, description(Object.keys(changes))) !== undefined
   }
 
@@ -153,7 +153,7 @@ export class AddonLifecycle {
     }
 
     for (const attachment of added) {
-      Object.assign(changes, Object.fromEntries(this.varsOf(this.state.addons.get(attachment.addonId)!, attachment)))
+      Object.assign(changes, attachmentVars(attachment.name, this.state.addons.get(attachment.addonId)!.config))
     }
 
     if (removed.length > 0 || added.length > 0) this.state.changeConfig(app, changes, description, true)
@@ -206,9 +206,5 @@ export class AddonLifecycle {
       const names = this.state.attachmentsOf(addon).filter(a => a.appId === appId).map(a => a.name)
       this.writeAddonConfig(addon, app, () => `Attach ${names.join(', ')} (@ref:${addon.name})`)
     }
-  }
-
-  private varsOf(addon: AddonRecord, attachment: AttachmentRecord): Array<[string, string]> {
-    return Object.entries(addon.config).map(([providerVar, value]) => [configVarName(attachment.name, providerVar), value])
   }
 }

@@ -56,9 +56,9 @@ export const PROVIDERS: Record<string, Provider> = {
   },
 }
 
-/** The config var an attachment sets for one of its provider's vars: `SECURE` + `KEY` → `SECURE_KEY`. */
-export function configVarName(attachmentName: string, providerVar: string): string {
-  return `${attachmentName}_${providerVar}`
+/** The config vars an attachment sets from its add-on's provider vars: `SECURE` + `{KEY: v}` → `{SECURE_KEY: v}`. */
+export function attachmentVars(attachmentName: string, providerConfig: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(providerConfig).map(([providerVar, value]) => [`${attachmentName}_${providerVar}`, value]))
 }
 
 export const ATTACHMENT_NAME_PATTERN = /^[A-Z][A-Z0-9_]*$/

@@ -8,7 +8,7 @@ import type {
 import {
   findPlan, findService, type PlanRecord, type ServiceRecord,
 } from './catalog.js'
-import {configVarName} from './provider.js'
+import {attachmentVars} from './provider.js'
 
 /**
  * The JSON the API answers, one function a resource, with every field the schema marks required.
@@ -130,7 +130,7 @@ export function ownerConfigVars(state: SandboxState, addon: AddonRecord): string
 }
 
 export function attachmentConfigVars(addon: AddonRecord, attachment: AttachmentRecord): string[] {
-  return Object.keys(addon.config).map(providerVar => configVarName(attachment.name, providerVar))
+  return Object.keys(attachmentVars(attachment.name, addon.config))
 }
 
 export function addonJson(state: SandboxState, addon: AddonRecord, shape: Shape = PLAIN): Heroku.AddOn {
