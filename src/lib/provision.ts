@@ -183,12 +183,17 @@ function failedProvision(addon: Heroku.AddOn, app: string): SecurekeyError {
   })
 }
 
+/** The attachment name on the owner when none is listed: the one asked for, else the add-on's first config var's, else SECURE. */
+function expectedAttachmentName(addon: Heroku.AddOn, as?: string): string {
+  return as ?? attachmentNameOf(addon.config_vars?.[0] ?? '') ?? DEFAULT_ATTACHMENT_NAME
+}
+
 /** The owner's attachment and LATEST's fingerprint for a provisioned add-on (two reads, in parallel). */
 async function describe(platform: Platform, addon: Heroku.AddOn, app: string, as?: string): Promise<Pick<ProvisionOutcome, 'attachment' | 'fingerprint' | 'fingerprintProblem'>> {
   const [attachments, vars] = await Promise.all([platform.attachmentsOf(addon.id ?? addon.name!), platform.configVars(app)])
   const onOwner = attachments.filter(attachment => attachment.app?.name === app)
   const attachment = onOwner.find(candidate => candidate.name === as) ?? onOwner[0]
-  const name = attachment?.name ?? as ?? attachmentNameOf(addon.config_vars?.[0] ?? '') ?? DEFAULT_ATTACHMENT_NAME
+  const name = attachment?.name ?? expectedAttachmentName(addon, as)
   const configVar = keyVarOf(attachment, addon, name)
   const {fingerprint, problem} = latestFingerprint(vars, configVar, app)
   return {attachment: {configVar, name}, fingerprint, fingerprintProblem: problem}
@@ -275,7 +280,7 @@ async function settle(
 }
 
 function pending(addon: Heroku.AddOn, as?: string): Pick<ProvisionOutcome, 'attachment' | 'fingerprintProblem'> {
-  const name = as ?? attachmentNameOf(addon.config_vars?.[0] ?? '') ?? DEFAULT_ATTACHMENT_NAME
+  const name = expectedAttachmentName(addon, as)
   return {
     attachment: {configVar: keyVarOf(undefined, addon, name), name},
     fingerprintProblem: `${addon.name} is still provisioning`,
