@@ -13,7 +13,7 @@
  */
 import type {Platform} from './platform.js'
 
-import {type KeyPrints, printsOf} from './compare.js'
+import {printsOf} from './compare.js'
 import {parseSecureKey} from './key.js'
 
 const DAY_MS = 86_400_000
@@ -75,23 +75,24 @@ export async function keyHistory(platform: Platform, app: string, options: Histo
   const intervalDays = rotationIntervalDays(planName)
   const releases = await platform.releases(app, window)
   let requests = 1
-  const probed = new Map<number, KeyPrints | undefined>()
+  // LATEST's fingerprint by release index: undefined when the var is absent, 'malformed' when it holds no pair.
+  const probed = new Map<number, string | undefined>()
   const latestAt = async (index: number): Promise<string | undefined> => {
     if (!probed.has(index)) {
       const version = releases[index].version!
       requests++
       const config = await platform.releaseConfigVars(app, version)
       const value = config[configVar]
-      probed.set(index, value === undefined ? undefined : printsOf(parseSecureKey(value)) ?? {latest: 'malformed', previous: 'malformed', standard: false})
+      probed.set(index, value === undefined ? undefined : printsOf(parseSecureKey(value))?.latest ?? 'malformed')
     }
 
-    return probed.get(index)?.latest
+    return probed.get(index)
   }
 
   if (releases.length === 0) return {intervalDays, requests, searched: 0}
   if (options.currentLatest === undefined) await latestAt(0)
-  else probed.set(0, {latest: options.currentLatest, previous: '', standard: true})
-  const current = probed.get(0)?.latest
+  else probed.set(0, options.currentLatest)
+  const current = probed.get(0)
   if (current === undefined) return {intervalDays, requests, searched: releases.length}
 
   // First index (newest first) whose LATEST differs from the current one; everything before it shares it.
