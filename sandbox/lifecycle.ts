@@ -119,12 +119,14 @@ export class AddonLifecycle {
     return addon
   }
 
-  /** Writes the add-on's current values to every one of its attachments on `app`: one release, if anything changed. */
-  writeAddonConfig(addon: AddonRecord, app: AppRecord, description: (varNames: string[]) => string): boolean {
-    const attachments = this.state.attachmentsOf(addon).filter(attachment => attachment.appId === app.id)
-    if (attachments.length === 0) return false
+  /**
+   * Writes the add-on's current values to its `attachments` on `app` (a group of `attachmentsOfByApp`):
+   * one release, if anything changed.
+   */
+  writeAddonConfig(addon: AddonRecord, app: AppRecord, attachments: AttachmentRecord[], description: (varNames: string[]) => string): void {
+    if (attachments.length === 0) return
     const changes: Record<string, string> = Object.assign({}, ...attachments.map(attachment => attachmentVars(attachment.name, addon.config)))
-    return this.state.changeConfig(app, changes, description(Object.keys(changes))) !== undefined
+    this.state.changeConfig(app, changes, description(Object.keys(changes)))
   }
 
   private addonName(requested: string | undefined, prefix: string): string {
@@ -200,11 +202,9 @@ export class AddonLifecycle {
     addon.state = 'provisioned'
     addon.rotatedAt = this.state.now()
     addon.updatedAt = this.state.iso()
-    const appIds = new Set(this.state.attachmentsOf(addon).map(attachment => attachment.appId))
-    for (const appId of appIds) {
-      const app = this.state.apps.get(appId)!
-      const names = this.state.attachmentsOf(addon).filter(a => a.appId === appId).map(a => a.name)
-      this.writeAddonConfig(addon, app, () => `Attach ${names.join(', ')} (@ref:${addon.name})`)
+    for (const [appId, attachments] of this.state.attachmentsOfByApp(addon)) {
+      const names = attachments.map(attachment => attachment.name)
+      this.writeAddonConfig(addon, this.state.apps.get(appId)!, attachments, () => `Attach ${names.join(', ')} (@ref:${addon.name})`)
     }
   }
 }

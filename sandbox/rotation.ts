@@ -1,5 +1,7 @@
 import type {AddonLifecycle} from './lifecycle.js'
-import type {AddonRecord, SandboxState} from './state.js'
+import type {
+  AddonRecord, AppRecord, AttachmentRecord, SandboxState,
+} from './state.js'
 import type {Timers} from './timers.js'
 
 import {
@@ -73,12 +75,11 @@ export class Rotations {
     addon.rotatedAt = this.state.now()
     addon.updatedAt = this.state.iso()
 
-    const appIds = [...new Set(this.state.attachmentsOf(addon).map(attachment => attachment.appId))]
-    const writes = appIds.map(appId => {
+    const writes = [...this.state.attachmentsOfByApp(addon)].map(([appId, attachments]) => {
       const app = this.state.apps.get(appId)!
       const delay = delayMs[app.name] ?? delayMs[app.id] ?? 0
       if (delay <= 0) {
-        this.write(addon, appId)
+        this.write(addon, app, attachments)
         return Promise.resolve()
       }
 
@@ -98,16 +99,16 @@ export class Rotations {
     return Promise.all(writes).then(() => {})
   }
 
+  /** A delayed write goes to the attachments the app has when it lands. */
   private apply(write: PendingWrite): void {
     const addon = this.state.addons.get(write.addonId)
-    if (addon) this.write(addon, write.appId)
+    const app = this.state.apps.get(write.appId)
+    if (addon && app) this.write(addon, app, this.state.attachmentsOfByApp(addon).get(app.id) ?? [])
     write.done()
   }
 
   /** The add-on's current value, so a late write never puts back an older key than a later rotation's. */
-  private write(addon: AddonRecord, appId: string): void {
-    const app = this.state.apps.get(appId)
-    if (!app) return
-    this.lifecycle.writeAddonConfig(addon, app, names => `Update ${names.join(', ')} by ${addon.serviceName}`)
+  private write(addon: AddonRecord, app: AppRecord, attachments: AttachmentRecord[]): void {
+    this.lifecycle.writeAddonConfig(addon, app, attachments, names => `Update ${names.join(', ')} by ${addon.serviceName}`)
   }
 }

@@ -168,6 +168,18 @@ export class SandboxState {
     return [...this.attachments.values()].filter(attachment => attachment.addonId === addon.id)
   }
 
+  /** The add-on's attachments grouped by the app they are on (apps in the order of their first attachment): one scan. */
+  attachmentsOfByApp(addon: AddonRecord): Map<string, AttachmentRecord[]> {
+    const byApp = new Map<string, AttachmentRecord[]>()
+    for (const attachment of this.attachmentsOf(addon)) {
+      const group = byApp.get(attachment.appId)
+      if (group) group.push(attachment)
+      else byApp.set(attachment.appId, [attachment])
+    }
+
+    return byApp
+  }
+
   attachmentsOn(app: AppRecord): AttachmentRecord[] {
     return [...this.attachments.values()].filter(attachment => attachment.appId === app.id)
   }
