@@ -49,16 +49,16 @@ export async function addonNamed(platform: Platform, reference: string, app?: st
   return found[0]
 }
 
-/** The securekey add-ons an app owns (not those merely attached to it). */
-export async function securekeyAddonsOwnedBy(platform: Platform, app: string): Promise<Heroku.AddOn[]> {
-  const addons = await platform.addonsOf(app)
-  return addons.filter(addon => isSecurekey(addon) && ownerOf(addon) === app)
-}
-
 /** The securekey add-ons an app owns or is attached to. */
 export async function securekeyAddonsOn(platform: Platform, app: string): Promise<Heroku.AddOn[]> {
   const addons = await platform.addonsOf(app)
   return addons.filter(addon => isSecurekey(addon))
+}
+
+/** The securekey add-ons an app owns (not those merely attached to it). */
+export async function securekeyAddonsOwnedBy(platform: Platform, app: string): Promise<Heroku.AddOn[]> {
+  const addons = await securekeyAddonsOn(platform, app)
+  return addons.filter(addon => ownerOf(addon) === app)
 }
 
 /**

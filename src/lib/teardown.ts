@@ -122,15 +122,18 @@ const plannedDetach = (attachment: Attachment): PlannedDetach => ({
 const byAppAndName = (a: PlannedDetach, b: PlannedDetach): number =>
   a.app.localeCompare(b.app) || a.attachment.name.localeCompare(b.attachment.name)
 
+const plannedDetaches = (attachments: readonly Attachment[]): PlannedDetach[] => attachments.map(attachment => plannedDetach(attachment)).sort(byAppAndName)
+
 /** The peers among a listing of the add-on's attachments: every attachment on an app other than the owner. */
 export function peersOf(attachments: readonly Attachment[], owner: string): PlannedDetach[] {
-  return attachments.map(attachment => plannedDetach(attachment)).filter(detach => detach.app !== owner).sort(byAppAndName)
+  return plannedDetaches(attachments).filter(detach => detach.app !== owner)
 }
 
 /** What the teardown will do, from the add-on and the list of its attachments. Pure. */
 export function planTeardown(addon: Heroku.AddOn, attachments: readonly Attachment[]): TeardownPlan {
   const owner = ownerOf(addon)
-  const ownerAttachments = attachments.map(attachment => plannedDetach(attachment)).filter(detach => detach.app === owner).sort(byAppAndName)
+  const all = plannedDetaches(attachments)
+  const ownerAttachments = all.filter(detach => detach.app === owner)
   const name = addon.name ?? addon.id ?? ''
   return {
     addon: {
@@ -139,7 +142,7 @@ export function planTeardown(addon: Heroku.AddOn, attachments: readonly Attachme
     destroy: {addon: name, app: owner, configVars: ownerAttachments.map(detach => detach.configVar)},
     owner,
     ownerAttachments,
-    peers: peersOf(attachments, owner),
+    peers: all.filter(detach => detach.app !== owner),
   }
 }
 
