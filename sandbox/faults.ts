@@ -19,7 +19,7 @@ interface LatencyRule {
 }
 
 /** A string path matches exactly (query excluded); a RegExp is tested against the path. */
-export function matches(match: RouteMatch, method: string, path: string): boolean {
+function matches(match: RouteMatch, method: string, path: string): boolean {
   if (match.method && match.method.toUpperCase() !== method.toUpperCase()) return false
   if (match.path === undefined) return true
   if (typeof match.path === 'string') return match.path === path

@@ -35,7 +35,7 @@ export class AddonLifecycle {
   ) {}
 
   attach(addon: AddonRecord, app: AppRecord, request: NameRequest): AttachmentRecord {
-    if (addon.state === 'deprovisioning' || addon.state === 'deprovisioned') {
+    if (addon.state === 'deprovisioning') {
       throw invalidParams(`Add-on ${addon.name} is being destroyed and cannot be attached.`)
     }
 
@@ -55,13 +55,13 @@ export class AddonLifecycle {
    * Without `force`, refuses while apps other than the owner are attached. Removes every attachment
    * and its config vars (one release per app), at once or after `deprovisionMs`.
    */
-  destroy(addon: AddonRecord, force: boolean): AddonRecord {
+  destroy(addon: AddonRecord, force: boolean): void {
     const peers = [...new Set(this.state.attachmentsOf(addon).filter(a => a.appId !== addon.appId).map(a => this.state.apps.get(a.appId)!.name))]
     if (peers.length > 0 && !force) {
       throw invalidParams(`Cannot destroy add-on ${addon.name}: it is attached to other apps (${peers.sort().join(', ')}).`)
     }
 
-    if (addon.state === 'deprovisioning') return addon
+    if (addon.state === 'deprovisioning') return
     const finish = () => {
       for (const attachment of this.state.attachmentsOf(addon)) this.detach(attachment)
       addon.state = 'deprovisioned'
@@ -73,18 +73,16 @@ export class AddonLifecycle {
       addon.state = 'deprovisioning'
       addon.updatedAt = this.state.iso()
       this.timers.after(this.asyncProvisioning.deprovisionMs, finish)
-      return addon
+      return
     }
 
     finish()
-    return addon
   }
 
-  detach(attachment: AttachmentRecord): AttachmentRecord {
+  detach(attachment: AttachmentRecord): void {
     const addon = this.state.addons.get(attachment.addonId)!
     const app = this.state.apps.get(attachment.appId)!
     this.applyConfig(app, [attachment], [], `Detach ${attachment.name} (@ref:${addon.name})`)
-    return attachment
   }
 
   provision(app: AppRecord, plan: PlanRecord, request: NameRequest & {attachmentName?: string}): AddonRecord {
@@ -162,10 +160,10 @@ export class AddonLifecycle {
   }
 
   private attachmentName(requested: string | undefined, fallback: string): string {
-    if (requested === undefined || requested === null || requested === '') return fallback
-    const name = typeof requested === 'string' ? normalizeAttachmentName(requested) : undefined
+    if (requested === undefined || requested === '') return fallback
+    const name = normalizeAttachmentName(requested)
     if (!name) {
-      throw invalidParams(`Name ${String(requested)} is invalid: it must start with a letter and contain only letters, digits and underscores.`)
+      throw invalidParams(`Name ${requested} is invalid: it must start with a letter and contain only letters, digits and underscores.`)
     }
 
     return name

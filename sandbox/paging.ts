@@ -19,9 +19,9 @@ export interface RangeRequest {
   startExclusive: boolean
 }
 
-export const MAX_PAGE_SIZE = 1000
+const MAX_PAGE_SIZE = 1000
 
-export function parseRange(header: string | undefined): RangeRequest | undefined {
+function parseRange(header: string | undefined): RangeRequest | undefined {
   if (!header || !header.trim()) return undefined
   const [head, ...paramParts] = header.split(';')
   const match = head.trim().match(/^([a-z_]+)\s*(.*)$/i)

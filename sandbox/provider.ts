@@ -12,7 +12,7 @@ export interface Provider {
 }
 
 /** Days between rotations, by plan. Only `fortnightly` is a public plan; the provider's code knows the others. */
-export const ROTATION_INTERVAL_DAYS: Record<string, number> = {
+const ROTATION_INTERVAL_DAYS: Record<string, number> = {
   daily: 1,
   fortnightly: 14,
   monthly: 28,
@@ -25,7 +25,7 @@ export const SECUREKEY_SERVICE = 'securekey'
 export const SECUREKEY_VAR = 'KEY'
 
 /** 32 random bytes as 64 upper-case hex characters. */
-export function newKey(random: Randomness): string {
+function newKey(random: Randomness): string {
   return random.bytes(32).toString('hex').toUpperCase()
 }
 
@@ -61,7 +61,7 @@ export function attachmentVars(attachmentName: string, providerConfig: Record<st
   return Object.fromEntries(Object.entries(providerConfig).map(([providerVar, value]) => [`${attachmentName}_${providerVar}`, value]))
 }
 
-export const ATTACHMENT_NAME_PATTERN = /^[A-Z][A-Z0-9_]*$/
+const ATTACHMENT_NAME_PATTERN = /^[A-Z][A-Z0-9_]*$/
 
 /** Attachment names are upper-cased before checking, as the API has done for lower-case input. */
 export function normalizeAttachmentName(name: string): string | undefined {

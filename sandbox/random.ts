@@ -17,7 +17,7 @@ const cryptoRandomness: Randomness = {
 }
 
 /** Formats 16 bytes as a version-4 UUID (version nibble 4, variant 8-b). */
-export function uuidFromBytes(bytes: Buffer): string {
+function uuidFromBytes(bytes: Buffer): string {
   const hex = bytes.toString('hex')
   const variant = '89ab'[Number.parseInt(hex[16], 16) % 4]
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`

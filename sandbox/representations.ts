@@ -21,7 +21,7 @@ export interface Shape {
   include: Set<string>
 }
 
-export const PLAIN: Shape = {expand: new Set(), include: new Set()}
+const PLAIN: Shape = {expand: new Set(), include: new Set()}
 
 function headerList(value: string | string[] | undefined): Set<string> {
   const text = Array.isArray(value) ? value.join(',') : (value ?? '')
@@ -122,7 +122,7 @@ export function planJson(plan: PlanRecord): Heroku.Plan {
 }
 
 /** The config var names the add-on's attachments on its owner set (`["SECURE_KEY"]`). */
-export function ownerConfigVars(state: SandboxState, addon: AddonRecord): string[] {
+function ownerConfigVars(state: SandboxState, addon: AddonRecord): string[] {
   return state
   .attachmentsOf(addon)
   .filter(attachment => attachment.appId === addon.appId)

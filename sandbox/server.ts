@@ -10,7 +10,7 @@ import {
   ApiError, badRequest, defaultErrorFor, endpointNotFound, rateLimited, unauthorized,
 } from './errors.js'
 
-export const CONTROL_PREFIX = '/__sandbox'
+const CONTROL_PREFIX = '/__sandbox'
 const FREE_PATHS = new Set(['/account/rate-limits'])
 
 const sleep = (ms: number) => new Promise(resolve => {

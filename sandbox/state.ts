@@ -73,7 +73,7 @@ export interface AttachmentRecord {
   updatedAt: string
 }
 
-export const INITIAL_CONFIG: Record<string, string> = {
+const INITIAL_CONFIG: Record<string, string> = {
   LANG: 'en_US.UTF-8',
   NODE_ENV: 'production',
 }

@@ -29,7 +29,7 @@ function resolveAddons(platform: Platform, context: RequestContext): AddonRecord
   const body = bodyOf(context)
   const identity = identityOf(body.addon)
   if (!identity) throw invalidParams('Missing addon: give an add-on name, id or attachment name.')
-  const [appName, name] = splitAppQualified(identity, identityOf(body.app) ?? undefined)
+  const [appName, name] = splitAppQualified(identity, identityOf(body.app))
   const found = new Set<AddonRecord>()
   const global = platform.state.findAddon(name)
   if (global) found.add(global)
@@ -85,8 +85,8 @@ export function addonRoutes(router: Router, platform: Platform): void {
     }
 
     const {force} = bodyOf(context)
-    const destroyed = lifecycle.destroy(addon, force === true || force === 'true')
-    return ok(addonJson(state, destroyed, shapeFrom(context.headers)), destroyed.state === 'deprovisioning' ? 202 : 200)
+    lifecycle.destroy(addon, force === true || force === 'true')
+    return ok(addonJson(state, addon, shapeFrom(context.headers)), addon.state === 'deprovisioning' ? 202 : 200)
   })
   .add('POST', '/actions/addons/resolve', context => {
     const shape = shapeFrom(context.headers)
