@@ -18,9 +18,9 @@ import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 
 import {type RequestLogEntry, type Sandbox, startSandbox} from '../sandbox/index.js'
-import {fingerprint} from '../src/lib/key.js'
-import {Platform} from '../src/lib/platform.js'
-import {compareAddons} from '../src/lib/status.js'
+import {PlatformApi} from '../src/core/platform-api.js'
+import {fingerprint} from '../src/runtime/key.js'
+import {compareAddons} from '../src/status/status.js'
 
 const {values} = parseArgs({
   options: {
@@ -93,8 +93,8 @@ async function benchStatus(config: Config, peers: number): Promise<{oneByOne: Me
 
     Object.assign(process.env, sandbox.env)
     const client = new APIClient(config)
-    const pooled = new Platform(client)
-    const sequential = new Platform(client, {concurrency: 1})
+    const pooled = new PlatformApi(client)
+    const sequential = new PlatformApi(client, {concurrency: 1})
     const status = await measure(sandbox, () => compareAddons(pooled, [addon]))
     // The manual way: list the attachments, then read each app's config, one after another.
     const oneByOne = await measure(sandbox, async () => {

@@ -12,5 +12,5 @@ export {
   readSecureKey,
   SecureKey,
   SecureKeyPair,
-} from './lib/key.js'
-export {presentWithFallback, type Verification, verifyPresentedKey} from './lib/rotation.js'
+} from './runtime/key.js'
+export {presentWithFallback, type Verification, verifyPresentedKey} from './runtime/rotation.js'

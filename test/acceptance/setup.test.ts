@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import {type Sandbox, startSandbox} from '../../sandbox/index.js'
-import {fingerprint} from '../../src/lib/key.js'
+import {fingerprint} from '../../src/runtime/key.js'
 import {run} from '../helpers/heroku-cli.js'
 import {expectNoKeyValue} from '../helpers/output.js'
 import {keysIn, mutating} from '../helpers/sandbox-setup.js'

@@ -3,14 +3,14 @@ import {Args} from '@oclif/core'
 
 import {
   anyFailed, checkAttachInput, executeAttach, planAttach, previewAttach,
-} from '../../lib/attach.js'
-import {SecurekeyCommand} from '../../lib/base.js'
-import {terminalConfirmer} from '../../lib/confirmation.js'
-import {SecurekeyError} from '../../lib/errors.js'
+} from '../../attach/attach.js'
 import {
   attachDocument, type AttachDocument, attachFailureMessage, attachOutcomeLines, attachPlanLines, attachWarnings,
-} from '../../lib/render/attach.js'
-import {prose} from '../../lib/render/prose.js'
+} from '../../attach/view.js'
+import {SecurekeyCommand} from '../../core/base.js'
+import {terminalConfirmer} from '../../core/confirm.js'
+import {SecurekeyError} from '../../core/errors.js'
+import {prose} from '../../core/prose.js'
 
 export default class Attach extends SecurekeyCommand {
   static args = {

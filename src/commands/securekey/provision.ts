@@ -1,10 +1,10 @@
 import {flags} from '@heroku-cli/command'
 
-import {SecurekeyCommand, waitIntervalFlag} from '../../lib/base.js'
-import {terminalConfirmer} from '../../lib/confirmation.js'
-import {provision} from '../../lib/provision.js'
-import {prose} from '../../lib/render/prose.js'
-import {type ProvisionDocument, provisionDocument, provisionLines} from '../../lib/render/provision.js'
+import {SecurekeyCommand, waitIntervalFlag} from '../../core/base.js'
+import {terminalConfirmer} from '../../core/confirm.js'
+import {prose} from '../../core/prose.js'
+import {provision} from '../../provision/provision.js'
+import {type ProvisionDocument, provisionDocument, provisionLines} from '../../provision/view.js'
 
 export default class Provision extends SecurekeyCommand {
   static description = prose`

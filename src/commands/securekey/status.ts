@@ -1,15 +1,15 @@
 import {flags} from '@heroku-cli/command'
 import {Args, Flags} from '@oclif/core'
 
-import {SecurekeyCommand} from '../../lib/base.js'
-import {formatDuration, parseDuration} from '../../lib/duration.js'
-import {prose} from '../../lib/render/prose.js'
-import {
-  renderStatus, type StatusDocument, statusDocument, waitProgress,
-} from '../../lib/render/status.js'
+import {SecurekeyCommand} from '../../core/base.js'
+import {formatDuration, parseDuration} from '../../core/duration.js'
+import {prose} from '../../core/prose.js'
 import {
   addDetails, type AddonStatus, everyAddonInSync, notInSyncError, pollSchedule, readStatus, statusTargets, waitForSync,
-} from '../../lib/status.js'
+} from '../../status/status.js'
+import {
+  renderStatus, type StatusDocument, statusDocument, waitProgress,
+} from '../../status/view.js'
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000
 

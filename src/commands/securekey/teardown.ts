@@ -2,14 +2,14 @@ import {flags} from '@heroku-cli/command'
 import * as hux from '@heroku/heroku-cli-util/hux'
 import {Args} from '@oclif/core'
 
-import {SecurekeyCommand, waitIntervalFlag} from '../../lib/base.js'
-import {prose} from '../../lib/render/prose.js'
-import {
-  dryRunLines, nothingToTearDown, planLines, resultLines, spinnerObserver, type TeardownDocument, teardownDocument,
-} from '../../lib/render/teardown.js'
+import {SecurekeyCommand, waitIntervalFlag} from '../../core/base.js'
+import {prose} from '../../core/prose.js'
 import {
   confirmTeardown, executeTeardown, planTeardown, TeardownStoppedError, teardownTarget,
-} from '../../lib/teardown.js'
+} from '../../teardown/teardown.js'
+import {
+  dryRunLines, nothingToTearDown, planLines, resultLines, spinnerObserver, type TeardownDocument, teardownDocument,
+} from '../../teardown/view.js'
 
 export default class Teardown extends SecurekeyCommand {
   static args = {

@@ -3,7 +3,7 @@ import {expect} from 'chai'
 
 import {type Sandbox, startSandbox} from '../../../sandbox/index.js'
 import Attach from '../../../src/commands/securekey/attach.js'
-import {fingerprint} from '../../../src/lib/key.js'
+import {fingerprint} from '../../../src/runtime/key.js'
 import {expectNoKeyValue} from '../../helpers/output.js'
 import {runCommand} from '../../helpers/run-command.js'
 import {

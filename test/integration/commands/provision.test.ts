@@ -3,7 +3,7 @@ import {expect} from 'chai'
 
 import {type Sandbox, startSandbox} from '../../../sandbox/index.js'
 import Provision from '../../../src/commands/securekey/provision.js'
-import {fingerprint} from '../../../src/lib/key.js'
+import {fingerprint} from '../../../src/runtime/key.js'
 import {expectNoKeyValue} from '../../helpers/output.js'
 import {runCommand} from '../../helpers/run-command.js'
 import {keysIn, mutating, sandboxEnv} from '../../helpers/sandbox-setup.js'

@@ -4,7 +4,7 @@ import nock from 'nock'
 import {stripVTControlCharacters} from 'node:util'
 
 import Attach from '../../../../src/commands/securekey/attach.js'
-import {fingerprint} from '../../../../src/lib/key.js'
+import {fingerprint} from '../../../../src/runtime/key.js'
 import {
   ADDON, API, attachment, KEY, LATEST, OTHER, OWNER_ATTACHMENT, POSTGRES, TEST_KEYS, UNIT_ENV,
 } from '../../../helpers/fixtures.js'

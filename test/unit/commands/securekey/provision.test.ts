@@ -3,7 +3,7 @@ import {expect} from 'chai'
 import nock from 'nock'
 
 import Provision from '../../../../src/commands/securekey/provision.js'
-import {fingerprint} from '../../../../src/lib/key.js'
+import {fingerprint} from '../../../../src/runtime/key.js'
 import {
   ADDON, API, KEY, LATEST, OWNER_ATTACHMENT, PLANS, POSTGRES, PREVIOUS, TEST_KEYS, UNIT_ENV,
 } from '../../../helpers/fixtures.js'

@@ -4,7 +4,7 @@ import nock from 'nock'
 import {stripVTControlCharacters} from 'node:util'
 
 import Status from '../../../../src/commands/securekey/status.js'
-import {fingerprint} from '../../../../src/lib/key.js'
+import {fingerprint} from '../../../../src/runtime/key.js'
 import {
   ADDON, API, attachment, POSTGRES, TEST_KEYS, UNIT_ENV,
 } from '../../../helpers/fixtures.js'

@@ -1,0 +1,269 @@
+/**
+ * Attaching a securekey add-on to peer apps, so that each holds the owner's key under a name of its own.
+ *
+ * Three steps, each its own function so the command can print between them:
+ *  - planAttach (reads only): resolve the add-on, pick the attachment name (derived from the owner app unless given),
+ *    and list the add-on's attachments once, so that a peer already attached under that name needs no request at all;
+ *  - previewAttach (--dry-run, reads only): per peer, whether the name is free, taken (a replacement to confirm), or the
+ *    app cannot be read;
+ *  - executeAttach: attach every other peer through the pool, one failure never hiding the others; a taken name goes
+ *    through the confirmation flow (confirmation.ts); then one wave of config var reads compares each peer's key with
+ *    the owner's by fingerprint. The owner is read in that same wave, after attaching, so a rotation that lands
+ *    meanwhile is not mistaken for a bad attachment more often than it must be.
+ *
+ * Attaching sets the config var on the peer, which makes a release and restarts its dynos.
+ */
+import type * as Heroku from '@heroku-cli/schema'
+
+import {ux} from '@oclif/core/ux'
+
+import {
+  checkConfirmations, type ConfirmedBy, type Confirmer, sendConfirmed,
+} from '../core/confirm.js'
+import {ConfirmationRequiredError, SecurekeyError} from '../core/errors.js'
+import {
+  checkAddonName, checkAppName, checkAttachmentName, configVarFor, defaultAttachmentName, keyVarOf,
+} from '../core/names.js'
+import {
+  type Attachment, type ConfigVars, type PlatformApi, PlatformError,
+} from '../core/platform-api.js'
+import {ownerOf, securekeyAddon} from '../core/resolve.js'
+import {keyProblem} from '../provision/provision.js'
+import {parseSecureKey} from '../runtime/key.js'
+import {printsOf, sameKeys} from '../status/compare.js'
+
+export interface AttachInput {
+  addon?: string
+  as?: string
+  confirm: string[]
+  from?: string
+  peers: string[]
+}
+
+export interface AttachPlan {
+  addon: Heroku.AddOn
+  /** The config var every peer will hold: `<name>_KEY`. */
+  configVar: string
+  /** The attachment name on every peer. */
+  name: string
+  owner: string
+  /** The owner's own attachment's config var (what peers are compared with). */
+  ownerConfigVar: string
+  steps: AttachStep[]
+}
+
+export interface AttachStep {
+  action: 'already_attached' | 'attach'
+  app: string
+  configVar: string
+}
+
+/**
+ * What happened, or on a dry run would happen, on one peer:
+ * attached / already_attached: done, then compared; would_attach: the name is free; would_replace: the name is taken
+ * and --confirm names this peer; needs_confirmation: taken and not confirmed (a dry run: a real run would ask on a
+ * terminal or stop; a real run: nothing was changed on that peer); failed: a request failed.
+ */
+export type PeerStatus = 'already_attached' | 'attached' | 'failed' | 'needs_confirmation' | 'would_attach' | 'would_replace'
+
+export interface PeerOutcome {
+  app: string
+  configVar: string
+  confirmedBy?: ConfirmedBy
+  /** The peer's LATEST fingerprint, once read. */
+  fingerprint?: string
+  /** Whether the peer's key (both slots) equals the owner's; undefined when either could not be read. */
+  matches?: boolean
+  /** Why the attach failed, why a name is taken, or why no comparison could be made. Never a key value. */
+  message?: string
+  status: PeerStatus
+}
+
+export interface AttachOutcome {
+  dryRun: boolean
+  ownerFingerprint?: string
+  ownerProblem?: string
+  peers: PeerOutcome[]
+  plan: AttachPlan
+}
+
+const PURPOSE = 'securekey:attach shares securekey add-ons only; use heroku addons:attach for other services'
+
+/** Checks everything typed before any request (pure); returns the peers without duplicates. */
+export function checkAttachInput(input: AttachInput): string[] {
+  if (input.addon) checkAddonName(input.addon)
+  if (input.from) checkAppName(input.from, '--from')
+  if (input.as) checkAttachmentName(input.as)
+  const peers = [...new Set(input.peers)]
+  for (const peer of peers) checkAppName(peer)
+  if (peers.length === 0) throw new SecurekeyError('Name at least one app to attach to with -a, e.g. heroku securekey:attach --from service-1 -a service-2.')
+  checkConfirmations(input.confirm, peers)
+
+  if (!input.addon && !input.from) {
+    throw new SecurekeyError('Name the add-on to attach, or the app that owns it with --from.', {
+      suggestions: [`heroku securekey:attach securekey-solid-14332 -a ${peers[0]}`, `heroku securekey:attach --from service-1 -a ${peers[0]}`],
+    })
+  }
+
+  return peers
+}
+
+/** Per peer: already attached under `name` (no request needed), or to attach (pure). */
+export function planSteps(peers: string[], attachments: Attachment[], name: string): AttachStep[] {
+  return peers.map(app => {
+    const existing = attachments.find(attachment => attachment.app?.name === app && attachment.name === name)
+    return existing
+      ? {action: 'already_attached', app, configVar: keyVarOf(existing, undefined, name)}
+      : {action: 'attach', app, configVar: configVarFor(name)}
+  })
+}
+
+/** Refuses attaching the add-on to the app that owns it (pure). */
+export function refuseOwnerAsPeer(peers: string[], addon: Heroku.AddOn): void {
+  const owner = ownerOf(addon)
+  if (peers.includes(owner)) {
+    throw new SecurekeyError(`${owner} owns ${addon.name} and holds its key already; attach it to the other apps only.`, {
+      suggestions: [`heroku securekey:attach ${addon.name} -a ${peers.find(peer => peer !== owner) ?? 'service-2'}`],
+    })
+  }
+}
+
+/** Resolves the add-on and decides each peer's step; reads only (two requests at most). */
+export async function planAttach(platform: PlatformApi, input: AttachInput, peers: string[]): Promise<AttachPlan> {
+  const addon = await securekeyAddon(platform, {
+    addon: input.addon, command: 'securekey:attach', owner: input.from, purpose: PURPOSE,
+  })
+  const owner = ownerOf(addon)
+  if (input.from && input.addon && owner !== input.from) {
+    throw new SecurekeyError(`${addon.name} is owned by ${owner}, not ${input.from}.`, {suggestions: [`heroku securekey:attach ${addon.name} -a ${peers.join(' -a ')}`]})
+  }
+
+  refuseOwnerAsPeer(peers, addon)
+  const name = input.as ?? defaultAttachmentName(owner)
+  const attachments = await platform.attachmentsOf(addon.id ?? addon.name!)
+  const onOwner = attachments.find(attachment => attachment.app?.name === owner)
+  return {
+    addon,
+    configVar: configVarFor(name),
+    name,
+    owner,
+    ownerConfigVar: keyVarOf(onOwner, addon, onOwner?.name ?? 'SECURE'),
+    steps: planSteps(peers, attachments, name),
+  }
+}
+
+/** Whether `name` is taken on a peer by something other than this add-on, and by what (pure). */
+export function nameHolder(name: string, attachmentsOnPeer: Attachment[], vars: ConfigVars, addonId?: string): string | undefined {
+  const attachment = attachmentsOnPeer.find(candidate => candidate.name === name && candidate.addon?.id !== addonId)
+  if (attachment) return `the attachment ${name} of ${attachment.addon?.name ?? 'another add-on'}`
+  if (configVarFor(name) in vars) return `the config var ${configVarFor(name)}`
+  return undefined
+}
+
+function failure(error: unknown): string {
+  if (error instanceof PlatformError) return error.describe()
+  return (error as Error).message
+}
+
+/** The dry run: per peer, what a real run would do. Reads only. */
+export async function previewAttach(platform: PlatformApi, plan: AttachPlan, confirmer: Confirmer): Promise<AttachOutcome> {
+  const peers = await platform.each(plan.steps, async (step): Promise<PeerOutcome> => {
+    if (step.action === 'already_attached') return {app: step.app, configVar: step.configVar, status: 'already_attached'}
+    try {
+      const [attachments, vars] = await Promise.all([platform.attachmentsOn(step.app), platform.configVars(step.app)])
+      const holder = nameHolder(plan.name, attachments, vars, plan.addon.id)
+      if (!holder) return {app: step.app, configVar: step.configVar, status: 'would_attach'}
+      const status = confirmer.confirmed.includes(step.app) ? 'would_replace' : 'needs_confirmation'
+      return {
+        app: step.app, configVar: step.configVar, message: `${plan.name} is taken on ${step.app} by ${holder}`, status,
+      }
+    } catch (error) {
+      return {
+        app: step.app, configVar: step.configVar, message: failure(error), status: 'failed',
+      }
+    }
+  })
+  return {dryRun: true, peers, plan}
+}
+
+/** Whether a peer ended attached (now or before); on a real run every other status is a failure. */
+export function succeeded(peer: PeerOutcome): boolean {
+  return peer.status === 'attached' || peer.status === 'already_attached'
+}
+
+/** Whether a peer counts as failed: a request failed, or (on a real run) it did not end attached, e.g. left unconfirmed. */
+export function peerFailed(peer: PeerOutcome, dryRun: boolean): boolean {
+  return peer.status === 'failed' || (!dryRun && !succeeded(peer))
+}
+
+/** Whether the command must exit non-zero: a peer failed, or (on a real run) was left unconfirmed. */
+export function anyFailed(outcome: AttachOutcome): boolean {
+  return outcome.peers.some(peer => peerFailed(peer, outcome.dryRun))
+}
+
+/** Compares a peer's value with the owner's by fingerprint (pure; values never leave this function). */
+export function comparePeer(peer: PeerOutcome, peerVars: ConfigVars | undefined, ownerValue?: string, readError?: string): PeerOutcome {
+  if (readError) return {...peer, message: `could not read ${peer.configVar} on ${peer.app}: ${readError}`}
+  const mine = parseSecureKey(peerVars?.[peer.configVar])
+  if (!mine.ok) return {...peer, message: keyProblem(peer.configVar, peer.app, mine.reason)}
+  const keys = printsOf(mine)!
+  const theirs = printsOf(parseSecureKey(ownerValue))
+  if (!theirs) return {...peer, fingerprint: keys.latest}
+  return {...peer, fingerprint: keys.latest, matches: sameKeys(keys, theirs)}
+}
+
+/** Attaches every peer that needs it, then compares every peer with the owner. See the file comment. */
+export async function executeAttach(platform: PlatformApi, plan: AttachPlan, confirmer: Confirmer): Promise<AttachOutcome> {
+  const {addon, name} = plan
+  const toAttach = plan.steps.filter(step => step.action === 'attach')
+  if (toAttach.length > 0) ux.action.start(`Attaching ${addon.name} as ${name} to ${toAttach.map(step => step.app).join(', ')}`)
+  const attached = await platform.each(plan.steps, async (step): Promise<PeerOutcome> => {
+    if (step.action === 'already_attached') return {app: step.app, configVar: step.configVar, status: 'already_attached'}
+    try {
+      const {confirmedBy, result} = await sendConfirmed(
+        confirm => platform.attach({
+          addon: addon.id ?? addon.name!, app: step.app, confirm, name,
+        }),
+        {
+          app: step.app,
+          rerun: `heroku securekey:attach ${addon.name} -a ${step.app} --as ${name} --confirm ${step.app}`,
+          warning: message => `${name} is already taken on ${step.app} (${message}); confirming replaces it with ${addon.name}'s key as ${configVarFor(name)}.`,
+        },
+        confirmer,
+      )
+      return {
+        app: step.app, configVar: keyVarOf(result, undefined, result.name ?? name), confirmedBy, status: 'attached',
+      }
+    } catch (error) {
+      const status = error instanceof ConfirmationRequiredError ? 'needs_confirmation' : 'failed'
+      return {
+        app: step.app, configVar: step.configVar, message: failure(error), status,
+      }
+    }
+  })
+  if (toAttach.length > 0) {
+    const failed = attached.filter(peer => !succeeded(peer)).length
+    ux.action.stop(failed === 0 ? 'done' : `${failed} failed`)
+  }
+
+  const compared = attached.filter(peer => succeeded(peer))
+  type Read = {error?: string, vars?: ConfigVars}
+  const reads = await platform.each([plan.owner, ...compared.map(peer => peer.app)], app => platform.configVars(app).then(
+    (vars): Read => ({vars}),
+    (error: unknown): Read => ({error: failure(error)}),
+  ))
+  const [ownerRead, ...peerReads] = reads
+  const ownerValue = ownerRead.vars?.[plan.ownerConfigVar]
+  const ownerParsed = parseSecureKey(ownerValue)
+  const ownerProblem = ownerRead.error
+    ? `could not read ${plan.ownerConfigVar} on ${plan.owner}: ${ownerRead.error}`
+    : (ownerParsed.ok ? undefined : `${plan.ownerConfigVar} on ${plan.owner} is ${ownerParsed.reason === 'empty' ? 'not set' : `malformed (${ownerParsed.reason})`}`)
+  const byApp = new Map(compared.map((peer, index) => [peer.app, comparePeer(peer, peerReads[index].vars, ownerValue, peerReads[index].error)]))
+  return {
+    dryRun: false,
+    ownerFingerprint: ownerParsed.ok ? ownerParsed.pair.latest.fingerprint : undefined,
+    ownerProblem,
+    peers: attached.map(peer => byApp.get(peer.app) ?? peer),
+    plan,
+  }
+}

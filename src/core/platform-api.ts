@@ -1,0 +1,296 @@
+/**
+ * The one gateway to the Heroku Platform API. Every request the plugin makes goes through here: headers, pagination,
+ * the concurrency pool, retries with back-off, and the mapping of failures to PlatformError. It sits on the
+ * APIClient of @heroku-cli/command (this.heroku in a command), which owns the host, the token and two-factor prompts.
+ *
+ * Retries: reads are retried on 429 and 5xx, a few times with growing pauses; writes only on 429, because a refused
+ * request changed nothing while a 5xx may have. No retry on anything else: a 404 or 422 is an answer.
+ */
+import type {APIClient} from '@heroku-cli/command'
+import type * as Heroku from '@heroku-cli/schema'
+
+export type ConfigVars = Record<string, string>
+
+/** An attachment as listed with `Accept-Inclusion: addon:plan,config_vars`. */
+export type Attachment = Heroku.AddOnAttachment & {config_vars?: string[]}
+
+export interface CreateAddonRequest {
+  app: string
+  attachmentName?: string
+  confirm?: string
+  name?: string
+  plan: string
+}
+
+export interface AttachRequest {
+  addon: string
+  app: string
+  confirm?: string
+  name: string
+}
+
+export interface DestroyResult {
+  addon: Heroku.AddOn
+  /** 202: the provider is still deprovisioning; the add-on disappears later. */
+  pending: boolean
+}
+
+export interface PlatformOptions {
+  /** Requests in flight at once when fanning out across apps. */
+  concurrency?: number
+  retries?: number
+  /** Pause before the first retry, doubled each time. */
+  retryDelayMs?: number
+}
+
+/**
+ * How every command names a failed API call: Heroku's message, then its id and status (`Couldn't find that app.
+ * (not_found, HTTP 404)`). A socket failure has neither worth showing: its message already names the cause.
+ */
+export function describeApiError(error: {id: string, message: string, status: number}): string {
+  return error.status ? `${error.message} (${error.id}, HTTP ${error.status})` : error.message
+}
+
+/** A failed API call, reduced to what callers decide on: the status, the error id and Heroku's own message. */
+export class PlatformError extends Error {
+  /** The app named by X-Confirmation-Required when the API wants the request repeated with `confirm`. */
+  confirmationApp?: string
+  readonly id: string
+  readonly resource?: string
+  readonly status: number
+
+  constructor(status: number, id: string, message: string, resource?: string) {
+    super(message)
+    this.name = 'PlatformError'
+    this.id = id
+    this.resource = resource
+    this.status = status
+  }
+
+  describe(): string {
+    return describeApiError(this)
+  }
+}
+
+/** Whether a request failed with 404: the thing asked for does not exist (any more), or is not visible to the user. */
+export const isNotFound = (error: unknown): error is PlatformError => error instanceof PlatformError && error.status === 404
+
+type Headers = Record<string, string | string[] | undefined>
+type ErrorBody = {id?: string, message?: string, resource?: string}
+
+/**
+ * What APIClient throws for an HTTP failure: a HerokuAPIError whose `http` is http-call's HTTPError (whose own `http`
+ * is the response), or that bare HTTPError when the body had no message. Socket errors carry only `code`.
+ */
+interface HttpFailure {
+  body?: ErrorBody
+  code?: string
+  http?: {body?: ErrorBody, headers?: Headers, http?: {headers?: Headers}, statusCode?: number}
+  message?: string
+  statusCode?: number
+}
+
+function header(headers: Headers | undefined, name: string): string | undefined {
+  const value = headers?.[name] ?? headers?.[name.toLowerCase()]
+  return Array.isArray(value) ? value[0] : value
+}
+
+/** The response headers of a failed request, wherever APIClient's error keeps them. */
+function failureHeaders(error: unknown): Headers | undefined {
+  const failure = error as HttpFailure & {http?: {headers?: Headers}}
+  return failure.http?.http?.headers ?? failure.http?.headers ?? (failure as {headers?: Headers}).headers
+}
+
+/** Turns whatever APIClient threw (HerokuAPIError, a bare HTTPError, a socket error) into a PlatformError. */
+export function toPlatformError(error: unknown): PlatformError {
+  if (error instanceof PlatformError) return error
+  const failure = error as HttpFailure
+  const statusCode = failure.http?.statusCode ?? failure.statusCode
+  if (!statusCode) {
+    const reason = failure.code ?? failure.message ?? String(error)
+    return new PlatformError(0, 'network_error', `could not reach the Heroku API (${reason})`)
+  }
+
+  const body = failure.body ?? failure.http?.body ?? {}
+  const platformError = new PlatformError(
+    statusCode,
+    body.id ?? `http_${statusCode}`,
+    body.message ?? `the Heroku API answered ${statusCode}`,
+    body.resource,
+  )
+  platformError.confirmationApp = header(failureHeaders(error), 'X-Confirmation-Required')
+  return platformError
+}
+
+/** Waits `ms`: between retries here, and between the polls of every --wait. */
+export const pause = (ms: number) => new Promise<void>(resolve => {
+  setTimeout(resolve, ms)
+})
+
+/** Runs `task` over `items` with at most `limit` in flight; results keep the order of `items`. */
+export async function mapPool<T, R>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = Array.from({length: items.length})
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++
+      // eslint-disable-next-line no-await-in-loop
+      results[index] = await task(items[index], index)
+    }
+  }
+
+  await Promise.all(Array.from({length: Math.max(1, Math.min(limit, items.length))}, worker))
+  return results
+}
+
+interface RequestOptions {
+  body?: unknown
+  headers?: Record<string, string>
+  partial?: boolean
+  readLike?: boolean
+}
+
+const INCLUDE_CONFIG_VARS = {'Accept-Inclusion': 'addon:plan,config_vars'}
+
+export class PlatformApi {
+  readonly concurrency: number
+  /** RateLimit-Remaining from the last response, when the API sent one. */
+  rateLimitRemaining?: number
+  private readonly heroku: APIClient
+  private readonly retries: number
+  private readonly retryDelayMs: number
+
+  constructor(heroku: APIClient, options: PlatformOptions = {}) {
+    this.heroku = heroku
+    this.concurrency = options.concurrency ?? 8
+    this.retries = options.retries ?? 2
+    this.retryDelayMs = options.retryDelayMs ?? 500
+  }
+
+  addon(addon: string): Promise<Heroku.AddOn> {
+    return this.read<Heroku.AddOn>(`/addons/${encodeURIComponent(addon)}`)
+  }
+
+  /** Add-ons the app owns and those of other apps attached to it. */
+  addonsOf(app: string): Promise<Heroku.AddOn[]> {
+    return this.read<Heroku.AddOn[]>(`/apps/${encodeURIComponent(app)}/addons`)
+  }
+
+  app(app: string): Promise<Heroku.App> {
+    return this.read<Heroku.App>(`/apps/${encodeURIComponent(app)}`)
+  }
+
+  attach(request: AttachRequest): Promise<Attachment> {
+    const body = {
+      addon: {name: request.addon}, app: {name: request.app}, confirm: request.confirm, name: request.name,
+    }
+    return this.write<Attachment>('POST', '/addon-attachments', {body, headers: INCLUDE_CONFIG_VARS})
+  }
+
+  /** Every attachment of one add-on, on every app (the owner's included), with the config var names each sets. */
+  attachmentsOf(addon: string): Promise<Attachment[]> {
+    return this.read<Attachment[]>(`/addons/${encodeURIComponent(addon)}/addon-attachments`, INCLUDE_CONFIG_VARS)
+  }
+
+  /** Attachments living on one app. */
+  attachmentsOn(app: string): Promise<Attachment[]> {
+    return this.read<Attachment[]>(`/apps/${encodeURIComponent(app)}/addon-attachments`, INCLUDE_CONFIG_VARS)
+  }
+
+  configVars(app: string): Promise<ConfigVars> {
+    return this.read<ConfigVars>(`/apps/${encodeURIComponent(app)}/config-vars`)
+  }
+
+  createAddon(request: CreateAddonRequest): Promise<Heroku.AddOn> {
+    const body = {
+      attachment: request.attachmentName ? {name: request.attachmentName} : undefined,
+      confirm: request.confirm,
+      name: request.name,
+      plan: {name: request.plan},
+    }
+    return this.write<Heroku.AddOn>('POST', `/apps/${encodeURIComponent(request.app)}/addons`, {body})
+  }
+
+  /**
+   * Destroys an add-on on its owner. Never sends `force`: with peers still attached the API refuses, and that refusal
+   * is the last guard against cutting every peer off at once (see teardown.ts).
+   */
+  async destroyAddon(app: string, addon: string): Promise<DestroyResult> {
+    const {body, statusCode} = await this.send<Heroku.AddOn>('DELETE', `/apps/${encodeURIComponent(app)}/addons/${encodeURIComponent(addon)}`, {body: {force: false}})
+    return {addon: body, pending: statusCode === 202}
+  }
+
+  detach(attachmentId: string): Promise<Attachment> {
+    return this.write<Attachment>('DELETE', `/addon-attachments/${encodeURIComponent(attachmentId)}`)
+  }
+
+  dynos(app: string): Promise<Heroku.Dyno[]> {
+    return this.read<Heroku.Dyno[]>(`/apps/${encodeURIComponent(app)}/dynos`)
+  }
+
+  /** Runs `task` for every item through the pool (one wave when items ≤ concurrency). */
+  each<T, R>(items: readonly T[], task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+    return mapPool(items, this.concurrency, task)
+  }
+
+  plans(service: string): Promise<Heroku.Plan[]> {
+    return this.read<Heroku.Plan[]>(`/addon-services/${encodeURIComponent(service)}/plans`)
+  }
+
+  releaseConfigVars(app: string, version: number | string): Promise<ConfigVars> {
+    return this.read<ConfigVars>(`/apps/${encodeURIComponent(app)}/releases/${version}/config-vars`)
+  }
+
+  /** The newest `max` releases, newest first (one page, one request). */
+  releases(app: string, max: number): Promise<Heroku.Release[]> {
+    return this.read<Heroku.Release[]>(`/apps/${encodeURIComponent(app)}/releases`, {Range: `version ..; max=${max}, order=desc`}, true)
+  }
+
+  /** Add-ons matching a name, UUID or attachment name (relative to `app`); an empty list when none does. */
+  async resolveAddon(addon: string, app?: string): Promise<Heroku.AddOn[]> {
+    try {
+      return await this.write<Heroku.AddOn[]>('POST', '/actions/addons/resolve', {body: {addon, app}, readLike: true})
+    } catch (error) {
+      if (isNotFound(error) && error.resource !== 'app') return []
+      throw error
+    }
+  }
+
+  private noteRateLimit(headers?: Headers): void {
+    const remaining = Number(header(headers, 'RateLimit-Remaining'))
+    if (Number.isFinite(remaining) && header(headers, 'RateLimit-Remaining') !== undefined) this.rateLimitRemaining = remaining
+  }
+
+  private read<T>(path: string, headers?: Record<string, string>, partial = false): Promise<T> {
+    return this.send<T>('GET', path, {headers, partial}).then(response => response.body)
+  }
+
+  /** `readLike` marks a request that changes nothing (GETs, the resolve actions): those are retried on 5xx too. */
+  private async send<T>(method: string, path: string, options: RequestOptions = {}): Promise<{body: T, statusCode: number}> {
+    const {body, headers, partial = false, readLike = method === 'GET'} = options
+    for (let attempt = 0; ; attempt++) {
+      try {
+        // A fresh headers object each time: APIClient writes Authorization and Request-Id into the one it is given,
+        // which would pin a shared constant (INCLUDE_CONFIG_VARS) to the first caller's token.
+        // eslint-disable-next-line no-await-in-loop
+        const response = await this.heroku.request<T>(path, {
+          body, headers: headers && {...headers}, method, partial,
+        })
+        this.noteRateLimit(response.headers)
+        return {body: response.body, statusCode: response.statusCode}
+      } catch (error) {
+        const failure = toPlatformError(error)
+        this.noteRateLimit(failureHeaders(error))
+        const retryable = failure.status === 429 || (readLike && failure.status >= 500)
+        if (!retryable || attempt >= this.retries) throw failure
+        // eslint-disable-next-line no-await-in-loop
+        await pause(this.retryDelayMs * (2 ** attempt))
+      }
+    }
+  }
+
+  private async write<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.send<T>(method, path, {readLike: false, ...options})
+    return response.body
+  }
+}

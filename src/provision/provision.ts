@@ -1,0 +1,288 @@
+/**
+ * Provisioning a securekey add-on on its owner app, safely re-runnable.
+ *
+ * A re-run is the normal case (a set-up script run twice), so the first question is always whether the app already
+ * owns a securekey add-on: if it does, nothing is created and the existing one is shown. `another` creates a further
+ * one on purpose; it must then be attached under its own name, since reusing a name the first one holds on the owner
+ * would replace the first key (the API asks for confirmation, and a confirmed replacement would cut its peers off).
+ *
+ * An add-on that is still `provisioning` (a re-run right after an asynchronous create, or a create just sent) is
+ * waited for with `wait`, polling GET /addons/{id}; one that ended `deprovisioned` is a failed provision and is
+ * ignored by a re-run, which then creates a new one.
+ */
+import type * as Heroku from '@heroku-cli/schema'
+
+import {ux} from '@oclif/core/ux'
+
+import {
+  checkConfirmations, type ConfirmedBy, type Confirmer, sendConfirmed,
+} from '../core/confirm.js'
+import {NotFoundError, SecurekeyError} from '../core/errors.js'
+import {
+  attachmentNameOf, checkAddonName, checkAppName, checkAttachmentName, checkPlanName, configVarFor, DEFAULT_ATTACHMENT_NAME,
+  keyVarOf,
+} from '../core/names.js'
+import {
+  isNotFound, pause, type PlatformApi, PlatformError,
+} from '../core/platform-api.js'
+import {ownerOf, SECUREKEY_SERVICE, securekeyAddonsOwnedBy} from '../core/resolve.js'
+import {type MalformedReason, parseSecureKey} from '../runtime/key.js'
+
+export interface ProvisionOptions {
+  /** Create one more even though the app already owns a securekey add-on. */
+  another: boolean
+  app: string
+  /** The attachment name on the owner; without it the API's default (SECURE → SECURE_KEY). */
+  as?: string
+  confirmer: Confirmer
+  dryRun: boolean
+  /** The add-on's globally unique name; the API picks one (securekey-solid-14332) without it. */
+  name?: string
+  /** The securekey plan, without the service: `fortnightly`. */
+  plan: string
+  /** Pause between polls while waiting, in ms (Heroku's CLI polls every 5 s). */
+  pollIntervalMs: number
+  wait: boolean
+  /** How long `wait` waits before giving up (the add-on keeps provisioning; a re-run with --wait picks it up). */
+  waitTimeoutMs?: number
+}
+
+export interface ProvisionOutcome {
+  /** The add-on created or found; absent when a dry run would create one. */
+  addon?: Heroku.AddOn
+  /** The owner's attachment and the config var it sets, as the API reports them (or as they will be, on a dry run). */
+  attachment: {configVar: string, name: string}
+  /** Set when the attachment name was taken on the owner and the replacement was agreed. */
+  confirmedBy?: ConfirmedBy
+  created: boolean
+  dryRun: boolean
+  /** LATEST's skfp1 fingerprint in the owner's config var, when readable. */
+  fingerprint?: string
+  /** Why there is no fingerprint (never the value): not provisioned yet, var not set, malformed. */
+  fingerprintProblem?: string
+  /** Other securekey add-ons the app owns besides `addon`. */
+  others: Heroku.AddOn[]
+  plan: string
+}
+
+export type ProvisionDecision = {action: 'create'} | {action: 'reuse', addon: Heroku.AddOn, others: Heroku.AddOn[]}
+
+const GONE_STATES = new Set(['deprovisioned', 'deprovisioning'])
+
+/** The attachment names (derived from the config var names the API reports) an add-on holds on its owner. */
+export function ownerAttachmentNames(addon: Heroku.AddOn): string[] {
+  return (addon.config_vars ?? []).map(name => attachmentNameOf(name)).filter((name): name is string => name !== undefined)
+}
+
+/**
+ * Whether to create or to show what exists (pure). Among several existing add-ons the one matching `name` or `as` is
+ * shown, else the oldest. With `another`, refuses a name an existing add-on already holds on the owner.
+ */
+export function decideProvision(owned: Heroku.AddOn[], options: Pick<ProvisionOptions, 'another' | 'app' | 'as' | 'name'>): ProvisionDecision {
+  const live = owned.filter(addon => !GONE_STATES.has(addon.state ?? ''))
+  if (live.length === 0) return {action: 'create'}
+  if (options.another) {
+    const wanted = options.as ?? DEFAULT_ATTACHMENT_NAME
+    const holder = live.find(addon => ownerAttachmentNames(addon).includes(wanted))
+    if (holder) {
+      throw new SecurekeyError(`${options.app} already owns ${holder.name}, attached as ${wanted} (${configVarFor(wanted)}); a second add-on needs a name of its own, or it would replace that key.`, {
+        suggestions: [`heroku securekey:provision -a ${options.app} --another --as ${wanted}_2`],
+      })
+    }
+
+    return {action: 'create'}
+  }
+
+  const sorted = [...live].sort((a, b) => (a.created_at ?? '').localeCompare(b.created_at ?? ''))
+  const named = sorted.find(candidate => candidate.name === options.name)
+  const asNamed = sorted.find(candidate => options.as !== undefined && ownerAttachmentNames(candidate).includes(options.as))
+  const addon = named ?? asNamed ?? sorted[0]
+  return {action: 'reuse', addon, others: sorted.filter(candidate => candidate !== addon)}
+}
+
+/** An unknown plan or service, in the words the issue asks for: "securekey:<plan> is not available: <why>". */
+export function planNotAvailable(plan: string, why: string, available: string[] = []): SecurekeyError {
+  return new SecurekeyError(`${SECUREKEY_SERVICE}:${plan} is not available: ${why}`, {
+    suggestions: available.length > 0 ? available.map(name => `--plan ${name.split(':')[1] ?? name}`) : [`heroku addons:plans ${SECUREKEY_SERVICE}`],
+  })
+}
+
+/** Whether a failed create was about the plan or service rather than the app or a name. */
+export function isPlanRejection(error: unknown): error is PlatformError {
+  if (!(error instanceof PlatformError)) return false
+  if (error.status === 404) return error.resource !== 'app'
+  return error.status === 422 && /plan|service/i.test(error.message)
+}
+
+/** Why `variable` on `app` holds no key pair: not set, or malformed. Never mentions the value. */
+export function keyProblem(variable: string, app: string, reason: MalformedReason): string {
+  return reason === 'empty' ? `${variable} is not set on ${app}` : `${variable} on ${app} is malformed (${reason})`
+}
+
+/** LATEST's fingerprint in `vars[variable]`, or why there is none. Never returns or mentions the value. */
+export function latestFingerprint(vars: Record<string, string>, variable: string, app: string): {fingerprint?: string, problem?: string} {
+  const parsed = parseSecureKey(vars[variable])
+  if (parsed.ok) return {fingerprint: parsed.pair.latest.fingerprint}
+  return {problem: keyProblem(variable, app, parsed.reason)}
+}
+
+async function ownedSecurekeyAddons(platform: PlatformApi, app: string): Promise<Heroku.AddOn[]> {
+  try {
+    return await securekeyAddonsOwnedBy(platform, app)
+  } catch (error) {
+    if (isNotFound(error)) {
+      throw new NotFoundError(`Couldn't find the app ${app}: ${error.message}`, {suggestions: ['heroku apps']})
+    }
+
+    throw error
+  }
+}
+
+async function checkPlanAvailable(platform: PlatformApi, plan: string): Promise<void> {
+  let plans: Heroku.Plan[]
+  try {
+    plans = await platform.plans(SECUREKEY_SERVICE)
+  } catch (error) {
+    if (isNotFound(error)) throw planNotAvailable(plan, error.message)
+    throw error
+  }
+
+  const names = plans.map(candidate => candidate.name ?? '')
+  if (!names.includes(`${SECUREKEY_SERVICE}:${plan}`)) {
+    throw planNotAvailable(plan, `the ${SECUREKEY_SERVICE} service offers ${names.join(', ') || 'no plans'}.`, names)
+  }
+}
+
+/** Polls until the add-on leaves `provisioning`; a failed provision (`deprovisioned`) is an error naming the app. */
+export async function waitUntilProvisioned(platform: PlatformApi, addon: Heroku.AddOn, options: Pick<ProvisionOptions, 'pollIntervalMs' | 'waitTimeoutMs'>): Promise<Heroku.AddOn> {
+  const deadline = Date.now() + (options.waitTimeoutMs ?? 20 * 60 * 1000)
+  let current = addon
+  ux.action.start(`Waiting for ${addon.name} to be provisioned on ${ownerOf(addon)}`)
+  while (current.state === 'provisioning') {
+    if (Date.now() >= deadline) {
+      ux.action.stop('still provisioning')
+      throw new SecurekeyError(`${addon.name} is still provisioning on ${ownerOf(addon)}; nothing else was changed.`, {
+        suggestions: [`heroku securekey:provision -a ${ownerOf(addon)} --wait`],
+      })
+    }
+
+    // eslint-disable-next-line no-await-in-loop
+    await pause(options.pollIntervalMs)
+    // eslint-disable-next-line no-await-in-loop
+    current = await platform.addon(addon.id ?? addon.name!)
+  }
+
+  ux.action.stop(current.state === 'provisioned' ? 'provisioned' : current.state)
+  return current
+}
+
+function failedProvision(addon: Heroku.AddOn, app: string): SecurekeyError {
+  const why = addon.provision_message ? `: ${addon.provision_message}` : ''
+  return new SecurekeyError(`${addon.name} could not be provisioned on ${app} (state ${addon.state})${why}. Run the command again to create a new one.`, {
+    suggestions: [`heroku securekey:provision -a ${app}`],
+  })
+}
+
+/** The attachment name on the owner when none is listed: the one asked for, else the add-on's first config var's, else SECURE. */
+function expectedAttachmentName(addon: Heroku.AddOn, as?: string): string {
+  return as ?? attachmentNameOf(addon.config_vars?.[0] ?? '') ?? DEFAULT_ATTACHMENT_NAME
+}
+
+/** The owner's attachment and LATEST's fingerprint for a provisioned add-on (two reads, in parallel). */
+async function describe(platform: PlatformApi, addon: Heroku.AddOn, app: string, as?: string): Promise<Pick<ProvisionOutcome, 'attachment' | 'fingerprint' | 'fingerprintProblem'>> {
+  const [attachments, vars] = await Promise.all([platform.attachmentsOf(addon.id ?? addon.name!), platform.configVars(app)])
+  const onOwner = attachments.filter(attachment => attachment.app?.name === app)
+  const attachment = onOwner.find(candidate => candidate.name === as) ?? onOwner[0]
+  const name = attachment?.name ?? expectedAttachmentName(addon, as)
+  const configVar = keyVarOf(attachment, addon, name)
+  const {fingerprint, problem} = latestFingerprint(vars, configVar, app)
+  return {attachment: {configVar, name}, fingerprint, fingerprintProblem: problem}
+}
+
+/**
+ * Checks what was typed before any request (pure): app, attachment and add-on names, the plan, and a --confirm that
+ * names the app. Returns the options with the plan reduced to its bare name (`securekey:fortnightly` → `fortnightly`).
+ */
+export function checkProvisionInput(options: ProvisionOptions): ProvisionOptions {
+  checkAppName(options.app)
+  if (options.as !== undefined) checkAttachmentName(options.as)
+  if (options.name !== undefined) checkAddonName(options.name)
+  checkConfirmations(options.confirmer.confirmed, [options.app])
+  return {
+    ...options, another: options.another === true, dryRun: options.dryRun === true, plan: checkPlanName(options.plan), wait: options.wait === true,
+  }
+}
+
+/** Finds or creates the app's securekey add-on, as the options say; see the file comment. */
+export async function provision(platform: PlatformApi, given: ProvisionOptions): Promise<ProvisionOutcome> {
+  const options = checkProvisionInput(given)
+  const {app, as, dryRun, plan} = options
+  const decision = decideProvision(await ownedSecurekeyAddons(platform, app), options)
+  if (decision.action === 'reuse') {
+    const {addon, others} = decision
+    return settle(platform, addon, options, {created: false, others, plan: addon.plan?.name ?? `${SECUREKEY_SERVICE}:${plan}`})
+  }
+
+  await checkPlanAvailable(platform, plan)
+  const planName = `${SECUREKEY_SERVICE}:${plan}`
+  if (dryRun) {
+    const name = as ?? DEFAULT_ATTACHMENT_NAME
+    return {
+      attachment: {configVar: configVarFor(name), name}, created: false, dryRun, others: [], plan: planName,
+    }
+  }
+
+  const {confirmedBy, result} = await create(platform, options, planName)
+  return settle(platform, result, options, {
+    confirmedBy, created: true, others: [], plan: result.plan?.name ?? planName,
+  })
+}
+
+/** Sends the create, through the confirmation flow; a refused plan or service becomes "securekey:<plan> is not available". */
+async function create(platform: PlatformApi, options: ProvisionOptions, planName: string): Promise<{confirmedBy?: ConfirmedBy, result: Heroku.AddOn}> {
+  const {app, as} = options
+  const taken = as ?? DEFAULT_ATTACHMENT_NAME
+  ux.action.start(`Creating ${planName} on ${app}`)
+  try {
+    const created = await sendConfirmed(
+      confirm => platform.createAddon({
+        app, attachmentName: as, confirm, name: options.name, plan: planName,
+      }),
+      {
+        app,
+        rerun: `heroku securekey:provision -a ${app}${as ? ` --as ${as}` : ''} --confirm ${app}`,
+        warning: message => `The attachment name ${taken} is already taken on ${app} (${message}); confirming replaces it with the new add-on's key.`,
+      },
+      options.confirmer,
+    )
+    ux.action.stop(created.result.state ?? 'done')
+    return created
+  } catch (error) {
+    if (isPlanRejection(error)) throw planNotAvailable(options.plan, error.message)
+    throw error
+  }
+}
+
+/** From an add-on just created or found: waits if asked, refuses a failed provision, then reads its key's fingerprint. */
+async function settle(
+  platform: PlatformApi,
+  found: Heroku.AddOn,
+  options: ProvisionOptions,
+  base: Pick<ProvisionOutcome, 'confirmedBy' | 'created' | 'others' | 'plan'>,
+): Promise<ProvisionOutcome> {
+  const {app, as, dryRun} = options
+  const addon = found.state === 'provisioning' && options.wait && !dryRun ? await waitUntilProvisioned(platform, found, options) : found
+  if (addon.state === 'deprovisioned') throw failedProvision(addon, app)
+  const described = addon.state === 'provisioning' ? pending(addon, as) : await describe(platform, addon, app, as)
+  return {
+    ...base, ...described, addon, dryRun,
+  }
+}
+
+function pending(addon: Heroku.AddOn, as?: string): Pick<ProvisionOutcome, 'attachment' | 'fingerprintProblem'> {
+  const name = expectedAttachmentName(addon, as)
+  return {
+    attachment: {configVar: keyVarOf(undefined, addon, name), name},
+    fingerprintProblem: `${addon.name} is still provisioning`,
+  }
+}

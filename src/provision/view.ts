@@ -1,0 +1,87 @@
+/**
+ * What securekey:provision prints: lines a user can check (add-on, owner, plan, config var, fingerprint) and the
+ * --json document. Both are built from the outcome only, which holds fingerprints and never a key value.
+ */
+/* eslint-disable camelcase -- the --json documents use the Platform API's snake_case */
+import * as color from '@heroku/heroku-cli-util/color'
+
+import type {ProvisionOutcome} from './provision.js'
+
+/**
+ * The --json document of securekey:provision. `addon` is null only on a dry run that would create one;
+ * `fingerprint.latest` is null while the add-on is provisioning or when its config var cannot be read.
+ */
+export interface ProvisionDocument {
+  addon: null | {app: string, id: string, name: string, plan: string, state: string}
+  attachment: {config_var: string, name: string}
+  created: boolean
+  dry_run: boolean
+  fingerprint: {latest: null | string}
+}
+
+export function provisionDocument(outcome: ProvisionOutcome): ProvisionDocument {
+  const {addon} = outcome
+  return {
+    addon: addon
+      ? {
+        app: addon.app?.name ?? '', id: addon.id ?? '', name: addon.name ?? '', plan: addon.plan?.name ?? outcome.plan, state: addon.state ?? '',
+      }
+      : null,
+    attachment: {config_var: outcome.attachment.configVar, name: outcome.attachment.name},
+    created: outcome.created,
+    dry_run: outcome.dryRun,
+    fingerprint: {latest: outcome.fingerprint ?? null},
+  }
+}
+
+function details(outcome: ProvisionOutcome, app: string): string[] {
+  const {addon, attachment} = outcome
+  const rows: Array<[string, string]> = [
+    ['Add-on', color.addon(addon?.name ?? '(named by the API)')],
+    ['Owner', color.app(addon?.app?.name ?? app)],
+    ['Plan', outcome.plan],
+    ['State', addon?.state ?? 'not created'],
+    ['Config var', `${color.name(attachment.configVar)} (attachment ${color.attachment(attachment.name)})`],
+    ['Fingerprint', outcome.fingerprint ? `${outcome.fingerprint} (LATEST)` : `unknown: ${outcome.fingerprintProblem ?? 'not created yet'}`],
+  ]
+  const width = Math.max(...rows.map(([label]) => label.length)) + 1
+  return rows.map(([label, value]) => `  ${`${label}:`.padEnd(width)} ${value}`)
+}
+
+/** The lines securekey:provision prints on stdout (warnings and spinners go to stderr). */
+export function provisionLines(outcome: ProvisionOutcome, app: string): string[] {
+  const {addon} = outcome
+  const lines: string[] = []
+  if (!addon) {
+    const dynos = `setting ${color.name(outcome.attachment.configVar)} makes a release and restarts ${color.app(app)}'s dynos`
+    return [
+      `Dry run: would create a ${outcome.plan} add-on on ${color.app(app)}, attached as ${color.attachment(outcome.attachment.name)}; ${dynos}.`,
+      ...details(outcome, app),
+      'Nothing was changed.',
+    ]
+  }
+
+  const name = color.addon(addon.name ?? '')
+  if (outcome.created) {
+    lines.push(addon.state === 'provisioning' ? `Created ${name} on ${color.app(app)}; it is still provisioning.` : `Created ${name} on ${color.app(app)}.`)
+  } else {
+    const real = outcome.dryRun ? 'Dry run: ' : ''
+    lines.push(`${real}${color.app(app)} already owns ${name}: ${outcome.dryRun ? 'a real run creates' : 'created'} nothing (--another creates one more on purpose).`)
+  }
+
+  if (outcome.confirmedBy) {
+    const by = outcome.confirmedBy === 'flag' ? '--confirm' : 'you'
+    lines.push(`The attachment name ${color.attachment(outcome.attachment.name)} was taken on ${color.app(app)} and has been replaced (confirmed by ${by}).`)
+  }
+
+  lines.push(...details(outcome, app))
+  if (outcome.others.length > 0) lines.push(`${color.app(app)} also owns ${outcome.others.map(other => color.addon(other.name ?? '')).join(', ')}.`)
+  if (addon.state === 'provisioning') {
+    const waitCommand = color.code(`heroku securekey:provision -a ${app} --wait`)
+    lines.push(`Its fingerprint is known once it is provisioned: ${waitCommand} waits for it (or check with ${color.code(`heroku addons:info ${addon.name}`)}).`)
+  } else if (!outcome.dryRun) {
+    lines.push(`Share it with: ${color.code(`heroku securekey:attach ${addon.name} -a <other app>`)}`)
+  }
+
+  return lines
+}

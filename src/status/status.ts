@@ -1,0 +1,313 @@
+/**
+ * Gathering for securekey:status: which add-ons, who holds them, what each holder's config var says, which key its
+ * dynos run, and the owner's last rotation. Every read goes through the Platform API gateway; the comparison itself is
+ * pure (compare.ts, history.ts).
+ *
+ * Request budget for the default view, N distinct apps holding the add-on(s):
+ *   with ADDON: POST /actions/addons/resolve (1) + attachments (1 a page) + N config-vars
+ *   with -a:    GET /apps/{app}/addons (1)       + attachments (1 a page per add-on) + N config-vars
+ * The add-on objects those lists return already carry owner, plan and state, so the add-on is never fetched again. The
+ * attachments of several add-ons are read concurrently, then every app's config vars at once through the pool: two
+ * round-trip waves after the resolution while N fits the pool. An app holding the add-on under two names (or two
+ * add-ons) is read once. A config-vars answer is reduced to parsed keys (fingerprints) before the next step: the other
+ * values of the app never leave the task that read them.
+ *
+ * --dynos adds one wave (each app's dynos and its newest release), then one more for the config as of each older
+ * release a dyno still runs, each (app, release) read once. --history adds the owner's newest releases and a binary
+ * search over them (history.ts).
+ */
+import type * as Heroku from '@heroku-cli/schema'
+
+import type {History} from './history.js'
+
+import {parseDuration} from '../core/duration.js'
+import {NotFoundError, SecurekeyError} from '../core/errors.js'
+import {configVarOf} from '../core/names.js'
+import {
+  type ConfigVars, pause, type PlatformApi, toPlatformError,
+} from '../core/platform-api.js'
+import {
+  addonNamed, ownerOf, requireSecurekey, securekeyAddonsOn,
+} from '../core/resolve.js'
+import {parseSecureKey} from '../runtime/key.js'
+import {
+  allInSync, compareDynos, compareHolders, type Comparison, type DynoReport, type Holder, type Reading, STATE_LABELS,
+} from './compare.js'
+import {keyHistory} from './history.js'
+
+export type DynoOutcome = {error: string} | {report: DynoReport}
+export type HistoryOutcome = {error: string} | {history: History}
+
+export interface AddonStatus {
+  addon: Heroku.AddOn
+  comparison: Comparison
+  /** With --dynos: one entry per holder, in the order of comparison.holders. */
+  dynos?: DynoOutcome[]
+  history?: HistoryOutcome
+}
+
+export interface StatusOptions {
+  dynos?: boolean
+  history?: boolean
+}
+
+/** Exit 1 from --check or --wait: the report was printed, not every holder is in sync. */
+export class NotInSyncError extends SecurekeyError {}
+
+const PURPOSE = 'securekey:status compares securekey keys only: name a securekey add-on, or give -a APP alone'
+
+/** A failed read as a holder's reason: Heroku's message, its id and the status. */
+export function describeFailure(error: unknown): string {
+  return toPlatformError(error).describe()
+}
+
+/**
+ * The add-ons to report on: the one ADDON names (relative to APP for attachment names), or every securekey add-on
+ * APP owns or is attached to.
+ */
+export async function statusTargets(platform: PlatformApi, options: {addon?: string, app?: string}): Promise<Heroku.AddOn[]> {
+  const {addon, app} = options
+  if (addon) return [requireSecurekey(await addonNamed(platform, addon, app), PURPOSE)]
+  if (!app) {
+    throw new NotFoundError('Name a securekey add-on or an app that holds one.', {
+      suggestions: ['heroku securekey:status securekey-solid-14332', 'heroku securekey:status -a service-1'],
+    })
+  }
+
+  const found = await securekeyAddonsOn(platform, app)
+  if (found.length === 0) {
+    throw new NotFoundError(`${app} holds no securekey add-on: it neither owns one nor has one attached.`, {
+      suggestions: [`heroku securekey:provision -a ${app}`, `heroku securekey:attach ADDON -a ${app}`],
+    })
+  }
+
+  return found
+}
+
+interface Row {
+  addon: number
+  app: string
+  attachment: string
+  configVar: string
+}
+
+function readingOf(config: Record<string, string>, name: string): Reading {
+  return {key: name in config ? parseSecureKey(config[name]) : undefined, kind: 'read'}
+}
+
+/** Adds `value` to the set under `key`. */
+function addTo(map: Map<string, Set<string>>, key: string, value: string): void {
+  map.set(key, (map.get(key) ?? new Set()).add(value))
+}
+
+/**
+ * Reads each config once (`read` of a key: an app, or an app at a release) and keeps only the parsed vars asked for;
+ * a failed read makes every one of them unreachable.
+ */
+async function readEach(platform: PlatformApi, wanted: Map<string, Set<string>>, read: (key: string) => Promise<ConfigVars>): Promise<Map<string, Map<string, Reading>>> {
+  const keys = [...wanted.keys()]
+  const readings = await platform.each(keys, async key => {
+    const names = [...wanted.get(key)!]
+    try {
+      const config = await read(key)
+      return new Map(names.map(name => [name, readingOf(config, name)]))
+    } catch (error) {
+      const reading: Reading = {kind: 'unreachable', reason: describeFailure(error)}
+      return new Map(names.map(name => [name, reading]))
+    }
+  })
+  return new Map(keys.map((key, index) => [key, readings[index]]))
+}
+
+/** The config-var comparison for every add-on: the default view, and one poll of --wait. */
+export async function compareAddons(platform: PlatformApi, addons: readonly Heroku.AddOn[]): Promise<AddonStatus[]> {
+  const attachments = await platform.each(addons, addon => platform.attachmentsOf(addon.id!))
+  const rows: Row[] = addons.flatMap((addon, index) => attachments[index]
+  .filter(attachment => !attachment.addon?.id || attachment.addon.id === addon.id)
+  .map(attachment => ({
+    addon: index, app: attachment.app!.name!, attachment: attachment.name!, configVar: configVarOf(attachment),
+  })))
+
+  // The owner first, then by app and attachment name: the same order on every run, whatever the API's.
+  rows.sort((a, b) => Number(b.app === ownerOf(addons[b.addon])) - Number(a.app === ownerOf(addons[a.addon])) || a.app.localeCompare(b.app) || a.attachment.localeCompare(b.attachment))
+  const wanted = new Map<string, Set<string>>()
+  for (const row of rows) addTo(wanted, row.app, row.configVar)
+  const readings = await readEach(platform, wanted, app => platform.configVars(app))
+
+  return addons.map((addon, index) => {
+    const holders: Holder[] = rows.filter(row => row.addon === index).map(row => ({
+      app: row.app, attachment: row.attachment, configVar: row.configVar, reading: readings.get(row.app)!.get(row.configVar)!,
+    }))
+    return {addon, comparison: compareHolders(holders, ownerOf(addon), addon.config_vars ?? [])}
+  })
+}
+
+interface AppDynos {
+  currentRelease: number
+  dynos: Array<{name: string, release: number}>
+}
+
+/** Adds the dyno report for every readable holder (see the budget above). */
+export async function addDynos(platform: PlatformApi, statuses: readonly AddonStatus[]): Promise<void> {
+  const holders = statuses.flatMap(status => status.comparison.holders)
+  const apps = [...new Set(holders.filter(holder => holder.state !== 'unreachable').map(holder => holder.app))]
+  const listed = await platform.each(apps, async (app): Promise<AppDynos | {error: string}> => {
+    try {
+      const [dynos, releases] = await Promise.all([platform.dynos(app), platform.releases(app, 1)])
+      return {
+        currentRelease: releases[0]?.version ?? 0,
+        dynos: dynos.map(dyno => ({name: dyno.name!, release: dyno.release?.version ?? 0})),
+      }
+    } catch (error) {
+      return {error: describeFailure(error)}
+    }
+  })
+  const dynosOf = new Map(apps.map((app, index) => [app, listed[index]]))
+
+  const wanted = new Map<string, Set<string>>()
+  for (const holder of holders) {
+    const found = dynosOf.get(holder.app)
+    if (!found || 'error' in found) continue
+    for (const dyno of found.dynos) {
+      if (dyno.release < found.currentRelease) addTo(wanted, `${holder.app}\n${dyno.release}`, holder.configVar)
+    }
+  }
+
+  const atRelease = await readEach(platform, wanted, key => {
+    const [app, version] = key.split('\n')
+    return platform.releaseConfigVars(app, version)
+  })
+
+  for (const status of statuses) {
+    const reference = status.comparison.reference.keys
+    status.dynos = status.comparison.holders.map((holder): DynoOutcome => {
+      const found = dynosOf.get(holder.app)
+      if (!found) return {error: 'not checked: the app could not be read'}
+      if ('error' in found) return {error: found.error}
+      const readings = new Map<number, Reading>()
+      for (const dyno of found.dynos) {
+        const reading = atRelease.get(`${holder.app}\n${dyno.release}`)?.get(holder.configVar)
+        if (reading) readings.set(dyno.release, reading)
+      }
+
+      return {
+        report: compareDynos({
+          appKeys: holder.keys, configVar: holder.configVar, currentRelease: found.currentRelease, dynos: found.dynos, readings, reference,
+        }),
+      }
+    })
+  }
+}
+
+/** Adds the owner's last rotation and the next expected one to every add-on. */
+export async function addHistory(platform: PlatformApi, statuses: readonly AddonStatus[]): Promise<void> {
+  await platform.each(statuses, async status => {
+    const {addon, comparison: {reference}} = status
+    if (!reference.configVar) {
+      status.history = {error: `${reference.app} (the owner) has no attachment of ${addon.name}`}
+      return
+    }
+
+    if (reference.state === 'unreachable') {
+      status.history = {error: `${reference.app} (the owner) could not be read`}
+      return
+    }
+
+    try {
+      const history = await keyHistory(platform, reference.app, {
+        configVar: reference.configVar, currentLatest: reference.keys?.latest, planName: addon.plan?.name,
+      })
+      status.history = {history}
+    } catch (error) {
+      status.history = {error: describeFailure(error)}
+    }
+  })
+}
+
+/** Adds what --dynos and --history ask for to the comparison, both at once. */
+export async function addDetails(platform: PlatformApi, statuses: readonly AddonStatus[], options: StatusOptions = {}): Promise<void> {
+  await Promise.all([
+    options.dynos ? addDynos(platform, statuses) : undefined,
+    options.history ? addHistory(platform, statuses) : undefined,
+  ])
+}
+
+/** The whole report for one run without --wait. */
+export async function readStatus(platform: PlatformApi, addons: readonly Heroku.AddOn[], options: StatusOptions = {}): Promise<AddonStatus[]> {
+  const statuses = await compareAddons(platform, addons)
+  await addDetails(platform, statuses, options)
+  return statuses
+}
+
+export const everyAddonInSync = (statuses: readonly AddonStatus[]): boolean => statuses.every(status => allInSync(status.comparison.summary))
+
+/** Why --check or --wait ends with exit 1: who is not in sync. */
+export function notInSyncError(statuses: readonly AddonStatus[], waited?: string): NotInSyncError {
+  const lagging = statuses.flatMap(status => status.comparison.holders.filter(holder => holder.state !== 'in_sync')
+  .map(holder => `${holder.app} (${STATE_LABELS[holder.state]})`))
+  const names = [...new Set(lagging)]
+  const head = waited ? `Not every app was in sync after ${waited}` : 'Not every app is in sync'
+  return new NotInSyncError(`${head}: ${names.join(', ') || 'no app holds the add-on'}.`, {
+    suggestions: waited ? ['heroku securekey:status --wait --timeout 30m -a APP to wait longer'] : [],
+  })
+}
+
+export interface PollSchedule {
+  initialMs: number
+  maxMs: number
+}
+
+export const DEFAULT_POLL: PollSchedule = {initialMs: 2000, maxMs: 30_000}
+
+/**
+ * The --wait schedule. HEROKU_SECUREKEY_WAIT_INTERVAL_MS (also read by teardown --wait) sets the first pause; the
+ * longest pause stays 15 times the first (2 s → 30 s), so a test can poll every 50 ms.
+ */
+export function pollSchedule(env: Record<string, string | undefined> = process.env): PollSchedule {
+  const raw = env.HEROKU_SECUREKEY_WAIT_INTERVAL_MS
+  const initialMs = raw === undefined ? undefined : (/^\d+$/.test(raw.trim()) ? Number(raw) : parseDuration(raw))
+  if (initialMs === undefined || initialMs <= 0) return DEFAULT_POLL
+  return {initialMs, maxMs: initialMs * 15}
+}
+
+/**
+ * The pause before the next poll: ×1.5 each time up to the cap; twice the cap when RateLimit-Remaining is low (the
+ * account's pool refills at about 75 requests a minute, and other tools share it).
+ */
+export function nextPollDelay(previousMs: number | undefined, schedule: PollSchedule, rate: {remaining?: number, requestsPerPoll: number}): number {
+  const next = previousMs === undefined ? schedule.initialMs : Math.min(Math.round(previousMs * 1.5), schedule.maxMs)
+  const low = Math.max(100, rate.requestsPerPoll * 10)
+  if (rate.remaining !== undefined && rate.remaining < low) return schedule.maxMs * 2
+  return next
+}
+
+export interface WaitOptions {
+  onPoll?: (statuses: AddonStatus[], nextDelayMs?: number) => void
+  schedule: PollSchedule
+  /** For tests: how to pause (default setTimeout). */
+  sleep?: (ms: number) => Promise<void>
+  timeoutMs: number
+}
+
+/** Polls the config-var comparison until every holder is in sync or the timeout passes. */
+export async function waitForSync(platform: PlatformApi, addons: readonly Heroku.AddOn[], options: WaitOptions): Promise<{inSync: boolean, polls: number, statuses: AddonStatus[]}> {
+  const {onPoll, schedule, sleep = pause, timeoutMs} = options
+  const deadline = Date.now() + timeoutMs
+  let delay: number | undefined
+  for (let polls = 1; ; polls++) {
+    // eslint-disable-next-line no-await-in-loop
+    const statuses = await compareAddons(platform, addons)
+    const inSync = everyAddonInSync(statuses)
+    const left = deadline - Date.now()
+    if (inSync || left <= 0) {
+      onPoll?.(statuses)
+      return {inSync, polls, statuses}
+    }
+
+    const requestsPerPoll = addons.length + new Set(statuses.flatMap(status => status.comparison.holders.map(holder => holder.app))).size
+    delay = nextPollDelay(delay, schedule, {remaining: platform.rateLimitRemaining, requestsPerPoll})
+    onPoll?.(statuses, Math.min(delay, left))
+    // eslint-disable-next-line no-await-in-loop
+    await sleep(Math.min(delay, left))
+  }
+}

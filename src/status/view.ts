@@ -1,0 +1,351 @@
+/**
+ * What securekey:status shows: a header per add-on, a table of its holders, the summary line, the dynos and history
+ * lines, and the --json document. Fingerprints (skfp1:…) are not secret and are shown in full; a config var's value
+ * never reaches this file.
+ */
+import * as color from '@heroku/heroku-cli-util/color'
+import * as hux from '@heroku/heroku-cli-util/hux'
+import {ux} from '@oclif/core/ux'
+
+import type {AddonStatus, DynoOutcome, HistoryOutcome} from './status.js'
+
+import {formatDuration} from '../core/duration.js'
+import {
+  allInSync, type Comparison, type HolderState, type HolderStatus, type KeyPrints, type ReferenceState,
+  someAppHoldsTwice, type StaleDynos, STATE_LABELS, STATES, summaryLine,
+} from './compare.js'
+
+/* eslint-disable camelcase */
+
+/** Fingerprints of a pair; null when the value could not be parsed or read. */
+interface KeysJson {
+  latest: null | string
+  previous: null | string
+  /** False when a key is not 64 hex digits (reported, not rejected). */
+  standard: boolean | null
+}
+
+export interface DynosJson {
+  current_release: number
+  on_current_key: number
+  stale: Array<KeysJson & {dynos: string[], reason: null | string, release: number, state: HolderState}>
+  total: number
+}
+
+export interface HistoryJson {
+  interval_days: null | number
+  last_change: null | {at: string, kind: 'arrived' | 'rotated', latest: string, release: number, replaced: null | string}
+  next_expected: null | string
+  requests: number
+  searched_releases: number
+}
+
+export interface AppJson extends KeysJson {
+  app: string
+  attachment: string
+  config_var: string
+  dynos?: DynosJson | {error: string}
+  owner: boolean
+  reason: null | string
+  state: HolderState
+}
+
+export interface AddonStatusJson {
+  addon: {app: string, id: string, name: string, plan: null | string, state: null | string}
+  apps: AppJson[]
+  history?: HistoryJson | {error: string}
+  owner: KeysJson & {app: string, attachment: null | string, config_var: null | string, reason: null | string, state: ReferenceState}
+  summary: {
+    all_in_sync: boolean
+    in_sync: number
+    latest: null | string
+    peers_agree: boolean | null
+    states: Record<HolderState, number>
+    total: number
+  }
+}
+
+export interface StatusDocument {
+  addons: AddonStatusJson[]
+  summary: {addons: number, all_in_sync: boolean, in_sync: number, total: number}
+}
+
+function keysJson(keys: KeyPrints | undefined): KeysJson {
+  return {latest: keys?.latest ?? null, previous: keys?.previous ?? null, standard: keys?.standard ?? null}
+}
+
+function dynosJson(outcome: DynoOutcome): DynosJson | {error: string} {
+  if ('error' in outcome) return {error: outcome.error}
+  const {currentRelease, onCurrentKey, stale, total} = outcome.report
+  return {
+    current_release: currentRelease,
+    on_current_key: onCurrentKey,
+    stale: stale.map(group => ({
+      dynos: group.dynos, ...keysJson(group.keys), reason: group.reason ?? null, release: group.release, state: group.state,
+    })),
+    total,
+  }
+}
+
+function historyJson(outcome: HistoryOutcome): HistoryJson | {error: string} {
+  if ('error' in outcome) return {error: outcome.error}
+  const {intervalDays, lastChange, nextExpected, requests, searched} = outcome.history
+  return {
+    interval_days: intervalDays ?? null,
+    last_change: lastChange
+      ? {
+        at: lastChange.at, kind: lastChange.kind, latest: lastChange.latest, release: lastChange.release, replaced: lastChange.replaced ?? null,
+      }
+      : null,
+    next_expected: nextExpected ?? null,
+    requests,
+    searched_releases: searched,
+  }
+}
+
+function addonJson(status: AddonStatus): AddonStatusJson {
+  const {addon, comparison: {holders, reference, summary}} = status
+  const json: AddonStatusJson = {
+    addon: {
+      app: addon.app?.name ?? '', id: addon.id ?? '', name: addon.name ?? '', plan: addon.plan?.name ?? null, state: addon.state ?? null,
+    },
+    apps: holders.map((holder, index) => ({
+      app: holder.app,
+      attachment: holder.attachment,
+      config_var: holder.configVar,
+      ...keysJson(holder.keys),
+      ...(status.dynos ? {dynos: dynosJson(status.dynos[index])} : {}),
+      owner: holder.owner,
+      reason: holder.reason ?? null,
+      state: holder.state,
+    })),
+    owner: {
+      app: reference.app,
+      attachment: reference.attachment ?? null,
+      config_var: reference.configVar ?? null,
+      ...keysJson(reference.keys),
+      reason: reference.reason ?? null,
+      state: reference.state,
+    },
+    summary: {
+      all_in_sync: allInSync(summary),
+      in_sync: summary.inSync,
+      latest: summary.latest ?? null,
+      peers_agree: summary.peersAgree ?? null,
+      states: summary.states,
+      total: summary.total,
+    },
+  }
+  if (status.history) json.history = historyJson(status.history)
+  return json
+}
+
+/** The --json document (its shape is documented in the command's description and the README). */
+export function statusDocument(statuses: readonly AddonStatus[]): StatusDocument {
+  const addons = statuses.map(status => addonJson(status))
+  const total = addons.reduce((sum, addon) => sum + addon.summary.total, 0)
+  const inSync = addons.reduce((sum, addon) => sum + addon.summary.in_sync, 0)
+  return {
+    addons,
+    summary: {
+      addons: addons.length, all_in_sync: addons.every(addon => addon.summary.all_in_sync), in_sync: inSync, total,
+    },
+  }
+}
+
+/* eslint-enable camelcase */
+
+const STATE_COLOURS: Record<HolderState, (text: string) => string> = {
+  ahead: color.warning,
+  behind: color.warning,
+  diverged: color.failure,
+  // eslint-disable-next-line camelcase
+  in_sync: color.success,
+  malformed: color.failure,
+  missing: color.failure,
+  unknown: color.warning,
+  unreachable: color.failure,
+}
+
+export const stateLabel = (state: HolderState): string => STATE_COLOURS[state](STATE_LABELS[state])
+
+function note(holder: HolderStatus): string {
+  const parts = [
+    holder.owner ? 'owner (reference)' : '',
+    holder.state === 'in_sync' ? '' : holder.reason ?? '',
+    holder.keys && !holder.keys.standard ? 'non-standard key text' : '',
+  ]
+  return parts.filter(Boolean).join('; ')
+}
+
+function header(status: AddonStatus): string {
+  const {addon} = status
+  const details = [`owner ${color.app(addon.app?.name ?? 'unknown')}`, addon.plan?.name ?? 'unknown plan', addon.state ?? 'unknown state']
+  return `${color.addon(addon.name ?? 'unknown add-on')} (${details.join(', ')})`
+}
+
+const dynos = (count: number) => `${count} dyno${count === 1 ? '' : 's'}`
+
+function staleWords(group: StaleDynos, configVar: string): string {
+  switch (group.state) {
+  case 'ahead': {
+    return 'run a newer key than the owner\'s'
+  }
+
+  case 'behind': {
+    return 'still run the previous key'
+  }
+
+  case 'diverged': {
+    return 'run a key that matches neither of the owner\'s'
+  }
+
+  case 'in_sync': {
+    return 'run the owner\'s current key (the app\'s config differs)'
+  }
+
+  case 'malformed': {
+    return `run a malformed ${configVar}`
+  }
+
+  case 'missing': {
+    return `run a release without ${configVar}`
+  }
+
+  case 'unreachable': {
+    return `could not be checked (${group.reason})`
+  }
+
+  default: {
+    return 'run another key than the app\'s config'
+  }
+  }
+}
+
+/** `service-2: 2 of 3 dynos still run the previous key (release v41)`, one line per older release that matters. */
+export function dynoLines(holder: HolderStatus, outcome: DynoOutcome, label: string): string[] {
+  if ('error' in outcome) return [`${label}: dynos not checked: ${outcome.error}`]
+  const {report} = outcome
+  if (report.total === 0) return [`${label}: no dynos running`]
+  if (report.stale.length === 0) {
+    return [`${label}: ${report.total === 1 ? 'its dyno runs' : `all ${dynos(report.total)} run`} the key in its config (release v${report.currentRelease})`]
+  }
+
+  return report.stale.map(group => `${label}: ${group.dynos.length} of ${dynos(report.total)} ${staleWords(group, holder.configVar)} (release v${group.release}: ${group.dynos.join(', ')})`)
+}
+
+function ago(iso: string, now: number): string {
+  const ms = now - Date.parse(iso)
+  return ms >= 0 ? `${formatDuration(ms)} ago` : `in ${formatDuration(-ms)}`
+}
+
+export function historyLines(status: AddonStatus, now = Date.now()): string[] {
+  const outcome = status.history
+  if (!outcome) return []
+  const owner = status.comparison.reference.app
+  if ('error' in outcome) return [`History: not available: ${outcome.error}`]
+  const {history} = outcome
+  const plan = status.addon.plan?.name ?? 'its plan'
+  const lines: string[] = []
+  const change = history.lastChange
+  if (change) {
+    const what = change.kind === 'rotated' ? `Last rotation on ${color.app(owner)}` : `The key arrived on ${color.app(owner)} (provisioned or attached, no rotation since)`
+    lines.push(`${what}: release v${change.release}, ${change.at} (${ago(change.at, now)}), LATEST ${change.latest}${change.replaced ? ` replacing ${change.replaced}` : ''}`)
+  } else {
+    lines.push(`No key change on ${color.app(owner)} in its last ${history.searched} releases`)
+  }
+
+  if (history.intervalDays === undefined) lines.push(`Next rotation: unknown (no known interval for ${plan})`)
+  else if (history.nextExpected) {
+    const overdue = Date.parse(history.nextExpected) < now
+    const when = overdue ? `due since ${formatDuration(now - Date.parse(history.nextExpected))}` : ago(history.nextExpected, now)
+    const every = `every ${history.intervalDays} day${history.intervalDays === 1 ? '' : 's'}`
+    lines.push(`Next rotation expected: ${history.nextExpected} (${when}; ${plan}, ${every})`)
+  } else {
+    lines.push(`Next rotation: every ${history.intervalDays} days (${plan}), from a change older than the releases searched`)
+  }
+
+  return lines
+}
+
+function table(comparison: Comparison): void {
+  const rows = comparison.holders.map(holder => ({
+    app: color.app(holder.app),
+    attachment: color.attachment(holder.attachment),
+    configVar: holder.configVar,
+    latest: holder.keys?.latest ?? '',
+    note: note(holder),
+    previous: holder.keys?.previous ?? '',
+    state: stateLabel(holder.state),
+  }))
+  hux.table(rows, {
+    app: {header: 'App'},
+    attachment: {header: 'Attachment'},
+    configVar: {header: 'Config var'},
+    latest: {header: 'LATEST'},
+    previous: {header: 'PREVIOUS'},
+    state: {header: 'State'},
+    // eslint-disable-next-line perfectionist/sort-objects
+    note: {header: 'Note'},
+  }, {overflow: 'wrap'})
+}
+
+/** The human view of every add-on. */
+export function renderStatus(statuses: readonly AddonStatus[]): void {
+  for (const [index, status] of statuses.entries()) {
+    if (index > 0) ux.stdout('')
+    hux.styledHeader(header(status))
+    table(status.comparison)
+    ux.stdout(summaryLine(status.comparison))
+    if (status.dynos) {
+      const twice = someAppHoldsTwice(status.comparison.holders)
+      const lines = status.comparison.holders.flatMap((holder, row) => dynoLines(holder, status.dynos![row], twice ? `${holder.app} ${holder.attachment}` : holder.app))
+      if (lines.length > 0) ux.stdout(['', 'Dynos:', ...lines.map(line => `  ${line}`)].join('\n'))
+    }
+
+    const history = historyLines(status)
+    if (history.length > 0) ux.stdout(['', ...history].join('\n'))
+  }
+}
+
+/** The spinner's status while --wait polls: `2/3 in sync, next poll in 3s`. */
+export function waitStatus(statuses: readonly AddonStatus[], nextDelayMs: number | undefined): string {
+  const total = statuses.reduce((sum, status) => sum + status.comparison.summary.total, 0)
+  const inSync = statuses.reduce((sum, status) => sum + status.comparison.summary.inSync, 0)
+  const holders = statuses.flatMap(status => status.comparison.holders)
+  const others = STATES.filter(state => state !== 'in_sync')
+  .flatMap(state => holders.filter(holder => holder.state === state).map(holder => `${holder.app} ${STATE_LABELS[state]}`))
+  return `${inSync}/${total} in sync${others.length > 0 ? ` (${[...new Set(others)].join(', ')})` : ''}${nextDelayMs === undefined ? '' : `, next check in ${formatDuration(nextDelayMs)}`}`
+}
+
+export interface WaitProgress {
+  polled(statuses: readonly AddonStatus[], nextDelayMs?: number): void
+  start(): void
+  stop(inSync: boolean, timeout: string): void
+}
+
+/**
+ * How --wait shows its polls: a spinner whose status changes on a terminal; one line a poll on stderr otherwise, since
+ * oclif's plain spinner would run the updates together on a single line of a CI log.
+ */
+export function waitProgress(terminal = Boolean(process.stderr.isTTY)): WaitProgress {
+  const action = 'Waiting until every app is in sync'
+  if (terminal) {
+    return {
+      polled(statuses, next) {
+        ux.action.status = waitStatus(statuses, next)
+      },
+      start: () => ux.action.start(action),
+      stop: (inSync, timeout) => ux.action.stop(inSync ? 'in sync' : `timed out after ${timeout}`),
+    }
+  }
+
+  return {
+    polled(statuses, next) {
+      // The last poll (no next check) is announced by stop().
+      if (next !== undefined) ux.stderr(`  ${waitStatus(statuses, next)}`)
+    },
+    start: () => ux.stderr(`${action}...`),
+    stop: (inSync, timeout) => ux.stderr(inSync ? '  every app is in sync' : `  timed out after ${timeout}`),
+  }
+}

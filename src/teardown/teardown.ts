@@ -1,0 +1,365 @@
+/**
+ * The teardown of a securekey add-on: detach every peer, then destroy it on its owner.
+ *
+ * Why this order, and why never `force`: destroying a shared add-on first (what `heroku addons:destroy --force` does)
+ * removes the key from every peer at the same moment, and a peer forgotten along the way keeps a dangling attachment.
+ * So each peer is detached on its own (one release and restart on that app, a failure named with its app), the
+ * attachments are listed once more just before the destroy (an app attached in the meantime is detached too), and the
+ * destroy is sent without `force`. If a peer still slipped in between that last listing and the destroy, the API
+ * refuses to destroy an add-on that other apps are attached to: that refusal is the last guard against cutting a peer
+ * off unannounced, and `force` would switch it off. PlatformApi.destroyAddon never sends it; keep it that way.
+ *
+ * Every stop leaves a consistent state that the same command finishes: a failed detach stops before the destroy (the
+ * add-on and the attachments not yet removed stay as they were), and a re-run plans from what is attached now. A
+ * detach answered 404 counts as done (someone, or an earlier run, removed it already). When the app owns no securekey
+ * add-on any more, there is nothing to tear down: that is success, so re-running a finished teardown is harmless. A
+ * named add-on that cannot be found stays an error (exit 1): a typo and a finished teardown look the same from here.
+ *
+ * Requests: the resolution and the plan are reads only (GET /addons/{name} before the resolve action, so that a dry
+ * run sends nothing but GETs when the add-on is named); nothing is changed before the confirmation.
+ */
+import type * as Heroku from '@heroku-cli/schema'
+
+import {AmbiguousError, ConfirmationRequiredError, SecurekeyError} from '../core/errors.js'
+import {configVarOf} from '../core/names.js'
+import {
+  type Attachment, isNotFound, pause, PlatformApi, PlatformError,
+} from '../core/platform-api.js'
+import {
+  addonNamed, ownerOf, requireSecurekey, securekeyAddonsOn,
+} from '../core/resolve.js'
+
+const PURPOSE = 'securekey:teardown only removes securekey add-ons'
+
+/** Detach rounds before giving up on apps that keep attaching while the teardown runs. */
+export const MAX_DETACH_ROUNDS = 2
+
+/** Heroku's own CLI polls every 5 s while an add-on changes state. */
+export const DEFAULT_WAIT_INTERVAL_MS = 5000
+
+export interface AttachmentRef {
+  id: string
+  name: string
+}
+
+/** One attachment the teardown removes: where it lives and the config var that leaves that app with it. */
+export interface PlannedDetach {
+  app: string
+  attachment: AttachmentRef
+  configVar: string
+}
+
+export interface TeardownAddon {
+  id: string
+  name: string
+  owner: string
+  plan?: string
+  state?: string
+}
+
+export interface TeardownPlan {
+  addon: TeardownAddon
+  /** The last step: destroy on the owner, which also removes the owner's own attachments and their vars. */
+  destroy: {addon: string, app: string, configVars: string[]}
+  owner: string
+  ownerAttachments: PlannedDetach[]
+  /** Every attachment on an app other than the owner, in the order they are detached. */
+  peers: PlannedDetach[]
+}
+
+export interface TeardownTarget {
+  addon: Heroku.AddOn
+  attachments: Attachment[]
+}
+
+export interface DetachOutcome extends PlannedDetach {
+  error?: {id: string, message: string, status: number}
+  /** Found attached in the listing before the destroy, not in the plan. */
+  late: boolean
+}
+
+export type StopReason = 'destroy_failed' | 'detach_failed' | 'still_attaching'
+
+export interface TeardownResult {
+  complete: boolean
+  /** `deprovisioning`: the API accepted the destroy (202) and the provider has not finished yet. */
+  destroyed?: {state: 'deprovisioned' | 'deprovisioning'}
+  detached: DetachOutcome[]
+  failed: DetachOutcome[]
+  stopped?: {message: string, reason: StopReason}
+}
+
+export interface TeardownObserver {
+  destroyed?(state: 'deprovisioned' | 'deprovisioning'): void
+  destroyFailed?(): void
+  destroying?(): void
+  detached?(outcome: DetachOutcome): void
+  detaching?(peers: PlannedDetach[], round: number): void
+  roundDone?(outcomes: DetachOutcome[]): void
+  waited?(): void
+  waiting?(): void
+}
+
+export interface ExecuteOptions {
+  observer?: TeardownObserver
+  /** Poll until the add-on is gone after a 202. */
+  wait?: boolean
+  waitIntervalMs?: number
+}
+
+/** The teardown was stopped before it finished; the state left is consistent and a re-run completes it. */
+export class TeardownStoppedError extends SecurekeyError {}
+
+/** The app given with -a is attached to the add-on but does not own it. */
+export class NotOwnerError extends SecurekeyError {}
+
+const plannedDetach = (attachment: Attachment): PlannedDetach => ({
+  app: attachment.app?.name ?? attachment.app?.id ?? 'unknown app',
+  attachment: {id: attachment.id ?? '', name: attachment.name ?? ''},
+  configVar: configVarOf(attachment),
+})
+
+const byAppAndName = (a: PlannedDetach, b: PlannedDetach): number =>
+  a.app.localeCompare(b.app) || a.attachment.name.localeCompare(b.attachment.name)
+
+const plannedDetaches = (attachments: readonly Attachment[]): PlannedDetach[] => attachments.map(attachment => plannedDetach(attachment)).sort(byAppAndName)
+
+/** The peers among a listing of the add-on's attachments: every attachment on an app other than the owner. */
+export function peersOf(attachments: readonly Attachment[], owner: string): PlannedDetach[] {
+  return plannedDetaches(attachments).filter(detach => detach.app !== owner)
+}
+
+/** What the teardown will do, from the add-on and the list of its attachments. Pure. */
+export function planTeardown(addon: Heroku.AddOn, attachments: readonly Attachment[]): TeardownPlan {
+  const owner = ownerOf(addon)
+  const all = plannedDetaches(attachments)
+  const ownerAttachments = all.filter(detach => detach.app === owner)
+  const name = addon.name ?? addon.id ?? ''
+  return {
+    addon: {
+      id: addon.id ?? name, name, owner, plan: addon.plan?.name, state: addon.state,
+    },
+    destroy: {addon: name, app: owner, configVars: ownerAttachments.map(detach => detach.configVar)},
+    owner,
+    ownerAttachments,
+    peers: all.filter(detach => detach.app !== owner),
+  }
+}
+
+export function teardownCommand(plan: TeardownPlan, confirm = true): string {
+  return `heroku securekey:teardown ${plan.addon.name} -a ${plan.owner}${confirm ? ` --confirm ${plan.owner}` : ''}`
+}
+
+/** By name or UUID with a GET; only an attachment name (relative to `app`) needs the resolve action. */
+async function addonReferenced(platform: PlatformApi, reference: string, app: string): Promise<Heroku.AddOn> {
+  try {
+    return await platform.addon(reference)
+  } catch (error) {
+    if (!isNotFound(error)) throw error
+    return addonNamed(platform, reference, app)
+  }
+}
+
+function notOwner(addon: Heroku.AddOn, app: string, attachmentsOnApp: readonly Attachment[]): NotOwnerError {
+  const owner = ownerOf(addon)
+  const names = attachmentsOnApp.map(attachment => attachment.name ?? '').filter(Boolean)
+  const tearDown = `heroku securekey:teardown ${addon.name} -a ${owner}`
+  if (names.length === 0) {
+    return new NotOwnerError(`${addon.name} belongs to ${owner}, not ${app}, and ${app} is not attached to it. To tear it down everywhere: ${tearDown}.`, {
+      suggestions: [tearDown],
+    })
+  }
+
+  const detach = names.map(name => `heroku addons:detach ${name} -a ${app}`)
+  return new NotOwnerError(`${addon.name} belongs to ${owner}, not ${app}. To remove it from ${app} only: ${detach.join(', then ')}. To tear it down everywhere: ${tearDown}.`, {
+    suggestions: [...detach, tearDown],
+  })
+}
+
+/**
+ * The add-on to tear down and its attachments, or undefined when `app` owns no securekey add-on and is attached to
+ * none (nothing to tear down). Refuses an add-on of another service, and an `app` that is only a peer.
+ */
+export async function teardownTarget(platform: PlatformApi, options: {addon?: string, app: string}): Promise<TeardownTarget | undefined> {
+  const {app} = options
+  if (options.addon) {
+    const addon = requireSecurekey(await addonReferenced(platform, options.addon, app), PURPOSE)
+    const attachments = await platform.attachmentsOf(addon.id ?? addon.name!)
+    if (ownerOf(addon) !== app) throw notOwner(addon, app, attachments.filter(attachment => attachment.app?.name === app))
+    return {addon, attachments}
+  }
+
+  const found = await securekeyAddonsOn(platform, app)
+  const owned = found.filter(addon => ownerOf(addon) === app)
+  if (owned.length > 1) {
+    const names = owned.map(addon => addon.name).join(', ')
+    throw new AmbiguousError(`${app} owns ${owned.length} securekey add-ons: ${names}. Name the one to tear down, e.g. heroku securekey:teardown ${owned[0].name} -a ${app}.`)
+  }
+
+  if (owned.length === 1) return {addon: owned[0], attachments: await platform.attachmentsOf(owned[0].id ?? owned[0].name!)}
+  if (found.length === 0) return undefined
+
+  const onApp = await platform.attachmentsOn(app)
+  const attachedTo = (addon: Heroku.AddOn) => onApp.filter(attachment => attachment.addon?.id === addon.id)
+  if (found.length === 1) throw notOwner(found[0], app, attachedTo(found[0]))
+  const attached = found.map(addon => `${addon.name} (owned by ${ownerOf(addon)}, attached as ${attachedTo(addon).map(a => a.name).join(', ')})`)
+  const instead = `To remove one from ${app} only: heroku addons:detach ATTACHMENT -a ${app}. To tear one down everywhere, name it and its owner.`
+  throw new NotOwnerError(`${app} owns no securekey add-on; it is attached to ${attached.join(', ')}. ${instead}`, {
+    suggestions: found.map(addon => `heroku securekey:teardown ${addon.name} -a ${ownerOf(addon)}`),
+  })
+}
+
+/**
+ * `--confirm OWNER`, or the owner's name typed on a terminal. Without either, stops with how to confirm. Nothing has
+ * been changed when this throws.
+ */
+export async function confirmTeardown(plan: TeardownPlan, options: {
+  confirm?: string
+  interactive: boolean
+  prompt: (request: {comparison: string, warningMessage: string}) => Promise<void>
+}): Promise<void> {
+  const {owner} = plan
+  const retry = teardownCommand(plan)
+  if (options.confirm !== undefined) {
+    if (options.confirm === owner) return
+    throw new SecurekeyError(`--confirm ${options.confirm} does not match ${owner}, the app that owns ${plan.addon.name}: nothing was changed.`, {suggestions: [retry]})
+  }
+
+  const summary = `This detaches ${plan.addon.name} from ${plan.peers.length === 0 ? 'no other app' : [...new Set(plan.peers.map(peer => peer.app))].join(', ')} and destroys it on ${owner}.`
+  if (!options.interactive) {
+    throw new ConfirmationRequiredError(`${summary} There is no terminal to confirm on: re-run with --confirm ${owner}.`, {suggestions: [retry]})
+  }
+
+  try {
+    await options.prompt({comparison: owner, warningMessage: `Destructive action\n${summary}`})
+  } catch (error) {
+    throw new SecurekeyError(`${(error as Error).message} Nothing was changed.`, {suggestions: [retry]})
+  }
+}
+
+const errorOf = (error: PlatformError) => ({id: error.id, message: error.message, status: error.status})
+
+async function detachAll(platform: PlatformApi, peers: readonly PlannedDetach[], late: boolean, observer: TeardownObserver): Promise<DetachOutcome[]> {
+  return platform.each(peers, async peer => {
+    let outcome: DetachOutcome
+    try {
+      await platform.detach(peer.attachment.id)
+      outcome = {...peer, late}
+    } catch (error) {
+      if (!(error instanceof PlatformError)) throw error
+      // Already gone: detached by an earlier run or by someone else, which is what this step wants.
+      outcome = error.status === 404 ? {...peer, late} : {...peer, error: errorOf(error), late}
+    }
+
+    observer.detached?.(outcome)
+    return outcome
+  })
+}
+
+const appList = (detaches: readonly PlannedDetach[]) => detaches.map(detach => `${detach.app} (${detach.attachment.name})`).join(', ')
+
+/** The result of a teardown stopped before the destroy finished. `detail`: the apps still attaching, or why the destroy failed. */
+function stop(plan: TeardownPlan, result: TeardownResult, reason: StopReason, detail = ''): TeardownResult {
+  const again = `run the same command again to finish: ${teardownCommand(plan)}`
+  const done = result.detached.length > 0 ? ` Detached so far: ${[...new Set(result.detached.map(detach => detach.app))].join(', ')}.` : ''
+  let message: string
+  switch (reason) {
+  case 'destroy_failed': {
+    const left = `${plan.addon.name} is still there and the apps detached so far stay detached`
+    message = `Teardown stopped: destroying ${plan.addon.name} on ${plan.owner} failed: ${detail}. ${left}; ${again}`
+    break
+  }
+
+  case 'detach_failed': {
+    const failures = result.failed.map(failure => `${failure.app} (${failure.attachment.name}: ${failure.error?.message})`)
+    message = `Teardown stopped: ${plan.addon.name} is still attached to ${failures.join(', ')} and was not destroyed.${done} R${again.slice(1)}`
+    break
+  }
+
+  case 'still_attaching': {
+    const attaching = `apps keep attaching to ${plan.addon.name} while it is torn down (now ${detail})`
+    message = `Teardown stopped: ${attaching}, so it was not destroyed.${done} Stop whatever attaches it, then ${again}`
+    break
+  }
+  }
+
+  return {...result, complete: false, stopped: {message, reason}}
+}
+
+/** Polls the add-on until it is gone (404) or reported deprovisioned. */
+export async function waitUntilGone(platform: PlatformApi, addonId: string, intervalMs: number): Promise<void> {
+  for (;;) {
+    // eslint-disable-next-line no-await-in-loop
+    await pause(intervalMs)
+    try {
+      // eslint-disable-next-line no-await-in-loop
+      const addon = await platform.addon(addonId)
+      if (addon.state === 'deprovisioned') return
+    } catch (error) {
+      if (isNotFound(error)) return
+      throw error
+    }
+  }
+}
+
+/**
+ * Detaches the planned peers, then lists the attachments again and detaches any app attached in the meantime, up to
+ * MAX_DETACH_ROUNDS rounds. Returns the stopped result, or undefined when no peer is left.
+ */
+async function detachPeers(platform: PlatformApi, plan: TeardownPlan, result: TeardownResult, observer: TeardownObserver): Promise<TeardownResult | undefined> {
+  let pending = plan.peers
+  for (let round = 1; ; round++) {
+    if (pending.length > 0) {
+      observer.detaching?.(pending, round)
+      // eslint-disable-next-line no-await-in-loop
+      const outcomes = await detachAll(platform, pending, round > 1, observer)
+      observer.roundDone?.(outcomes)
+      result.detached.push(...outcomes.filter(outcome => !outcome.error))
+      result.failed.push(...outcomes.filter(outcome => outcome.error))
+      if (result.failed.length > 0) return stop(plan, result, 'detach_failed')
+    }
+
+    // The listing just before the destroy: an app attached since the plan is a peer too.
+    // eslint-disable-next-line no-await-in-loop
+    pending = peersOf(await platform.attachmentsOf(plan.addon.id), plan.owner)
+    if (pending.length === 0) return undefined
+    if (round >= MAX_DETACH_ROUNDS) return stop(plan, result, 'still_attaching', appList(pending))
+  }
+}
+
+/**
+ * Runs the plan: detach every peer through the pool (with a second round for apps attached meanwhile), then destroy on
+ * the owner without `force`, and with `wait` poll until it is gone. Stops before the destroy on any failed detach; the
+ * result says what was done and what is left.
+ */
+export async function executeTeardown(platform: PlatformApi, plan: TeardownPlan, options: ExecuteOptions = {}): Promise<TeardownResult> {
+  const observer = options.observer ?? {}
+  const result: TeardownResult = {complete: false, detached: [], failed: []}
+  const stopped = await detachPeers(platform, plan, result, observer)
+  if (stopped) return stopped
+
+  observer.destroying?.()
+  let state: 'deprovisioned' | 'deprovisioning'
+  try {
+    // No force, on purpose: see the comment at the top of this file.
+    state = (await platform.destroyAddon(plan.owner, plan.addon.id)).pending ? 'deprovisioning' : 'deprovisioned'
+  } catch (error) {
+    if (!isNotFound(error)) {
+      if (!(error instanceof PlatformError)) throw error
+      observer.destroyFailed?.()
+      return stop(plan, result, 'destroy_failed', error.describe())
+    }
+
+    state = 'deprovisioned'
+  }
+
+  observer.destroyed?.(state)
+  if (state === 'deprovisioning' && options.wait) {
+    observer.waiting?.()
+    await waitUntilGone(platform, plan.addon.id, options.waitIntervalMs ?? DEFAULT_WAIT_INTERVAL_MS)
+    state = 'deprovisioned'
+    observer.waited?.()
+  }
+
+  return {...result, complete: true, destroyed: {state}}
+}

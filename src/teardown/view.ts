@@ -1,0 +1,150 @@
+/* eslint-disable camelcase -- the --json document uses the Platform API's snake_case, like Heroku's own commands */
+/**
+ * What securekey:teardown shows: the plan, the progress (spinners on stderr), each step's result, and the --json
+ * document. Only names appear here (apps, add-ons, attachments, config var names), never a config var's value.
+ */
+import * as color from '@heroku/heroku-cli-util/color'
+import {ux} from '@oclif/core/ux'
+
+import type {
+  DetachOutcome, PlannedDetach, TeardownObserver, TeardownPlan, TeardownResult,
+} from './teardown.js'
+
+import {describeApiError} from '../core/platform-api.js'
+import {teardownCommand} from './teardown.js'
+
+/** A planned detach in the --json document. */
+export interface DetachEntry {
+  app: string
+  attachment: {id: string, name: string}
+  config_var: string
+}
+
+/** The add-on as the other commands' documents show it: `app` is the owner. */
+export interface AddonJson {
+  app: string
+  id: string
+  name: string
+  plan: null | string
+  state: null | string
+}
+
+/** The --json document. `plan` and `addon` are null when there was nothing to tear down; `results` on a dry run. */
+export interface TeardownDocument {
+  addon: AddonJson | null
+  complete: boolean
+  dry_run: boolean
+  plan: null | {
+    destroy: {addon: string, app: string, config_vars: string[]}
+    owner_attachments: DetachEntry[]
+    peers: DetachEntry[]
+  }
+  results: null | {
+    destroyed: null | {state: 'deprovisioned' | 'deprovisioning'}
+    detached: Array<DetachEntry & {late: boolean}>
+    failed: Array<DetachEntry & {error: {id: string, message: string, status: number}, late: boolean}>
+    stopped: null | {message: string, reason: string}
+  }
+}
+
+const entry = ({app, attachment, configVar}: PlannedDetach): DetachEntry => ({app, attachment, config_var: configVar})
+const outcome = (detach: DetachOutcome) => ({...entry(detach), late: detach.late})
+
+const apps = (count: number) => `${count} app${count === 1 ? '' : 's'}`
+
+export function nothingToTearDown(app: string): string {
+  return `${color.app(app)} owns no securekey add-on: nothing to tear down.`
+}
+
+export function planLines(plan: TeardownPlan): string[] {
+  const {addon, owner} = plan
+  const ownerVars = plan.destroy.configVars.length > 0 ? `removes ${plan.destroy.configVars.join(', ')} and restarts ${color.app(owner)}` : `nothing left on ${color.app(owner)} to remove`
+  const steps = [
+    ...plan.peers.map(peer => `Detach ${color.attachment(peer.attachment.name)} from ${color.app(peer.app)}: removes ${peer.configVar} and restarts ${color.app(peer.app)}`),
+    `Destroy ${color.addon(addon.name)} on ${color.app(owner)}: ${ownerVars}`,
+  ]
+  return [
+    `Teardown of ${color.addon(addon.name)}${addon.plan ? ` (${addon.plan})` : ''}, owned by ${color.app(owner)}${plan.peers.length === 0 ? ', attached to no other app' : ''}:`,
+    ...steps.map((step, index) => `  ${index + 1}. ${step}`),
+  ]
+}
+
+export function dryRunLines(plan: TeardownPlan): string[] {
+  return [`Dry run: nothing was changed. To tear it down: ${color.code(teardownCommand(plan))}`]
+}
+
+function detachLine(outcome: DetachOutcome): string {
+  const where = `${color.attachment(outcome.attachment.name)} from ${color.app(outcome.app)}`
+  const late = outcome.late ? ', attached during the teardown' : ''
+  if (outcome.error) return `${color.failure('Could not detach')} ${where}: ${describeApiError(outcome.error)}${late}`
+  return `Detached ${where}${late}: ${outcome.configVar} removed`
+}
+
+export function resultLines(plan: TeardownPlan, result: TeardownResult): string[] {
+  const lines = [...result.detached, ...result.failed].sort((a, b) => Number(a.late) - Number(b.late)).map(outcome => detachLine(outcome))
+  if (result.destroyed?.state === 'deprovisioned') {
+    lines.push(`Destroyed ${color.addon(plan.addon.name)} on ${color.app(plan.owner)}: teardown complete.`)
+  } else if (result.destroyed) {
+    const wait = color.code(`heroku addons:wait ${plan.addon.name}`)
+    lines.push(`Destroy of ${color.addon(plan.addon.name)} accepted: the provider is deprovisioning it. Every peer is detached; ${wait} (or --wait) waits until it is gone.`)
+  }
+
+  return lines
+}
+
+export function teardownDocument(plan: TeardownPlan | undefined, options: {dryRun: boolean, result?: TeardownResult}): TeardownDocument {
+  const {dryRun, result} = options
+  if (!plan) return {
+    addon: null, complete: true, dry_run: dryRun, plan: null, results: null,
+  }
+  const {id, name, owner, plan: planName, state} = plan.addon
+  return {
+    addon: {
+      app: owner, id, name, plan: planName ?? null, state: state ?? null,
+    },
+    complete: result?.complete ?? false,
+    dry_run: dryRun,
+    plan: {
+      destroy: {addon: plan.destroy.addon, app: plan.destroy.app, config_vars: plan.destroy.configVars},
+      owner_attachments: plan.ownerAttachments.map(detach => entry(detach)),
+      peers: plan.peers.map(detach => entry(detach)),
+    },
+    results: result
+      ? {
+        destroyed: result.destroyed ?? null,
+        detached: result.detached.map(detach => outcome(detach)),
+        failed: result.failed.map(failure => ({...outcome(failure), error: failure.error!})),
+        stopped: result.stopped ?? null,
+      }
+      : null,
+  }
+}
+
+/** Spinners on stderr while the teardown runs: one a detach round, one for the destroy, one for --wait. */
+export function spinnerObserver(plan: TeardownPlan): TeardownObserver {
+  const addon = color.addon(plan.addon.name)
+  return {
+    destroyed(state) {
+      ux.action.stop(state === 'deprovisioning' ? 'accepted, deprovisioning' : 'done')
+    },
+    destroyFailed() {
+      ux.action.stop(color.failure('failed'))
+    },
+    destroying() {
+      ux.action.start(`Destroying ${addon} on ${color.app(plan.owner)}`)
+    },
+    detaching(peers, round) {
+      ux.action.start(`Detaching ${addon} from ${apps(new Set(peers.map(peer => peer.app)).size)}${round > 1 ? ' attached meanwhile' : ''}`)
+    },
+    roundDone(outcomes) {
+      const failed = outcomes.filter(outcome => outcome.error).length
+      ux.action.stop(failed > 0 ? color.failure(`${failed} of ${outcomes.length} failed`) : 'done')
+    },
+    waited() {
+      ux.action.stop('gone')
+    },
+    waiting() {
+      ux.action.start(`Waiting for ${addon} to be deprovisioned`)
+    },
+  }
+}
