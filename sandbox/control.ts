@@ -3,7 +3,9 @@ import type * as Heroku from '@heroku-cli/schema'
 import type {Fault, RouteMatch} from './faults.js'
 import type {Platform} from './platform.js'
 import type {RequestLogEntry} from './request-log.js'
-import type {AppRecord, SandboxState} from './state.js'
+import type {
+  AppRecord, OneOffType, RestartDelay, SandboxEventListener, SandboxState,
+} from './state.js'
 
 import {ApiError, invalidParams} from './errors.js'
 import {
@@ -27,6 +29,13 @@ export interface SandboxControl {
   /** These dynos (all when no names) stop following new releases. */
   holdDynos(app: string, dynoNames?: string[]): void
   injectFault(fault: Fault): void
+  /**
+   * Called synchronously after each release made and each dyno started, restarted or stopped (the
+   * changes that can change which config a running dyno has). Returns the unsubscribe function.
+   */
+  onEvent(listener: SandboxEventListener): () => void
+  /** The config as of release `version` (what a dyno on that release runs with). */
+  releaseConfigVars(app: string, version: number): Record<string, string>
   releaseDynos(app: string): void
   releases(app: string): Heroku.Release[]
   requests(): RequestLogEntry[]
@@ -35,10 +44,19 @@ export interface SandboxControl {
    * the promise resolves when every attached app got it.
    */
   rotate(addon: string, options?: {delayMs?: Record<string, number>}): Promise<void>
+  /** A one-off dyno `run.N` (default) or `scheduler.N` on the current release; it never restarts onto a later one. */
+  runOneOff(app: string, options?: {command?: string, type?: OneOffType}): Heroku.Dyno
   /** Like a user running `heroku config:set`: a release, and the dynos restart. */
   setConfigVar(app: string, name: string, value: null | string): void
   setLatency(ms: number, match?: RouteMatch): void
   setRateLimitRemaining(n: number): void
+  /**
+   * `null`: instant restarts again. Without `app`, for every app without its own; with `app`, that
+   * app's own (`null` removes it). Each call restarts the seeded draws.
+   */
+  setRestartDelay(delay: null | RestartDelay, app?: string): void
+  /** Like `heroku ps:stop`: a one-off dyno ends; a formation dyno comes back on the current release. */
+  stopDyno(app: string, dyno: string): void
 }
 
 const INCLUSIONS = {expand: new Set<string>(), include: new Set(['addon:plan', 'config_vars'])}
@@ -55,6 +73,12 @@ function appNamed(state: SandboxState, name: string): AppRecord {
   const app = state.findApp(name)
   if (!app) throw new ApiError(404, 'not_found', `No app ${name} in the sandbox.`, {resource: 'app'})
   return app
+}
+
+function dynoNamed(app: AppRecord, name: string) {
+  const dyno = app.dynos.find(candidate => candidate.name === name || candidate.id === name)
+  if (!dyno) throw new ApiError(404, 'not_found', `No dyno ${name} on ${app.name} in the sandbox.`, {resource: 'dyno'})
+  return dyno
 }
 
 export function createControl(platform: Platform): SandboxControl {
@@ -77,6 +101,13 @@ export function createControl(platform: Platform): SandboxControl {
     flushRotations: () => rotations.flush(),
     holdDynos: (app, dynoNames) => state.holdDynos(appNamed(state, app), dynoNames),
     injectFault: fault => faults.add(fault),
+    onEvent: listener => state.onEvent(listener),
+    releaseConfigVars(name, version) {
+      const app = appNamed(state, name)
+      const release = app.releases.find(candidate => candidate.version === version)
+      if (!release) throw new ApiError(404, 'not_found', `No release v${version} of ${app.name} in the sandbox.`, {resource: 'release'})
+      return {...release.config}
+    },
     releaseDynos: app => state.releaseDynos(appNamed(state, app)),
     releases(name) {
       const app = appNamed(state, name)
@@ -90,10 +121,21 @@ export function createControl(platform: Platform): SandboxControl {
         return Promise.reject(error)
       }
     },
+    runOneOff(name, options) {
+      const type = options?.type ?? 'run'
+      if (type !== 'run' && type !== 'scheduler') throw invalidParams(`A one-off dyno is of type run or scheduler, not ${type}.`)
+      const app = appNamed(state, name)
+      return dynoJson(app, state.runOneOff(app, type, options?.command))
+    },
     setConfigVar: (app, name, value) => state.setConfigVars(appNamed(state, app), {[name]: value}),
     setLatency: (ms, match) => faults.setLatency(ms, match),
     setRateLimitRemaining(n) {
       platform.rateLimiter.remaining = n
+    },
+    setRestartDelay: (delay, app) => state.setRestartDelay(delay ?? undefined, app === undefined ? undefined : appNamed(state, app)),
+    stopDyno(name, dyno) {
+      const app = appNamed(state, name)
+      state.restartDyno(app, dynoNamed(app, dyno))
     },
   }
 }
@@ -221,4 +263,25 @@ export function controlRouter(platform: Platform, control: SandboxControl): Rout
     control.releaseDynos(params.app)
     return ok(control.dynos(params.app))
   })
+  .add('POST', '/apps/:app/one-off', context => {
+    const {command, type} = bodyOf(context)
+    const dyno = control.runOneOff(context.params.app, {
+      command: typeof command === 'string' ? command : undefined,
+      type: type === undefined ? undefined : String(type) as OneOffType,
+    })
+    return ok(dyno, 201)
+  })
+  .add('POST', '/apps/:app/dynos/:dyno/stop', ({params}) => {
+    control.stopDyno(params.app, params.dyno)
+    return ok(control.dynos(params.app))
+  })
+  .add('POST', '/restart-delay', context => wrap(() => {
+    const body = bodyOf(context)
+    const minMs = numberIn(body, 'minMs')
+    const maxMs = numberIn(body, 'maxMs') ?? minMs
+    const seed = typeof body.seed === 'string' || typeof body.seed === 'number' ? body.seed : undefined
+    const app = typeof body.app === 'string' ? body.app : undefined
+    control.setRestartDelay(maxMs === undefined ? null : {maxMs, minMs: minMs ?? 0, seed}, app)
+    return ok({app: app ?? null, restartDelay: maxMs === undefined ? null : {maxMs, minMs: minMs ?? 0}})
+  }))
 }

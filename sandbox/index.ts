@@ -1,6 +1,7 @@
 import type {AddressInfo} from 'node:net'
 
 import type {SandboxControl} from './control.js'
+import type {RestartDelay} from './state.js'
 
 import {controlRouter, createControl} from './control.js'
 import {Platform} from './platform.js'
@@ -16,6 +17,9 @@ import {sandboxServer} from './server.js'
 export type {SandboxControl} from './control.js'
 export type {Fault, RouteMatch} from './faults.js'
 export type {RequestLogEntry} from './request-log.js'
+export type {
+  OneOffType, RestartDelay, SandboxEvent, SandboxEventListener,
+} from './state.js'
 
 /** The token the sandbox accepts unless `token` says otherwise. */
 export const DEFAULT_TOKEN = 'sandbox-token-0123456789abcdef'
@@ -38,6 +42,8 @@ export interface SandboxOptions {
   port?: number
   /** Default pool 4500, refilled at 75 a minute. */
   rateLimit?: {pool?: number, refillPerMinute?: number}
+  /** Default: dynos restart onto a new release at once; with this, each after its own seeded delay. */
+  restartDelay?: RestartDelay
   /** Deterministic ids, add-on names and keys. */
   seed?: number | string
   /** The valid API token (default DEFAULT_TOKEN). */
@@ -76,6 +82,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     latencyMs: options.latencyMs ?? 0,
     pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
     rateLimit: {pool: options.rateLimit?.pool ?? 4500, refillPerMinute: options.rateLimit?.refillPerMinute ?? 75},
+    restartDelay: options.restartDelay,
     seed: options.seed,
     token,
   })

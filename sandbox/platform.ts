@@ -3,7 +3,7 @@ import {AddonLifecycle, type AsyncProvisioning} from './lifecycle.js'
 import {RateLimiter} from './rate-limit.js'
 import {RequestLog} from './request-log.js'
 import {Rotations} from './rotation.js'
-import {SandboxState} from './state.js'
+import {type RestartDelay, SandboxState} from './state.js'
 import {Timers} from './timers.js'
 
 export interface PlatformSettings {
@@ -13,6 +13,7 @@ export interface PlatformSettings {
   latencyMs: number
   pageSize: number
   rateLimit: {pool: number, refillPerMinute: number}
+  restartDelay?: RestartDelay
   seed?: number | string
   token: string
 }
@@ -28,7 +29,8 @@ export class Platform {
   readonly timers = new Timers()
 
   constructor(readonly settings: PlatformSettings) {
-    this.state = new SandboxState(settings.seed)
+    this.state = new SandboxState(settings.seed, this.timers)
+    this.state.setRestartDelay(settings.restartDelay)
     for (const name of settings.appNames) this.state.addApp(name)
     for (const name of settings.forbiddenApps) this.state.addApp(name, true)
     this.lifecycle = new AddonLifecycle(this.state, this.timers, settings.asyncProvisioning)

@@ -1,4 +1,7 @@
+import type {Timers} from './timers.js'
+
 import {randomness, type Randomness} from './random.js'
+import {RestartQueue} from './restarts.js'
 
 export interface AccountRecord {
   createdAt: string
@@ -31,6 +34,40 @@ export interface DynoRecord {
   state: string
   type: string
   updatedAt: string
+}
+
+/** After a release, each formation dyno restarts onto it after a delay drawn in [minMs, maxMs]. */
+export interface RestartDelay {
+  maxMs: number
+  minMs: number
+  /** Default: the sandbox's seed (or a fixed one), so the draws are the same run after run. */
+  seed?: number | string
+}
+
+/**
+ * A change that can change which config a running dyno has. `version` is the release made, or the
+ * release the dyno runs (for `dyno-stopped`, the one it ran).
+ */
+export interface SandboxEvent {
+  app: string
+  dyno?: string
+  type: 'dyno-restarted' | 'dyno-started' | 'dyno-stopped' | 'release'
+  version: number
+}
+
+export type SandboxEventListener = (event: SandboxEvent) => void
+
+export type OneOffType = 'run' | 'scheduler'
+
+/** One-off dynos (`heroku run`, Heroku Scheduler) keep the release they started on until they end. */
+const ONE_OFF_TYPES = new Set<string>(['run', 'scheduler'])
+
+const isOneOff = (dyno: DynoRecord): boolean => ONE_OFF_TYPES.has(dyno.type)
+
+interface RestartPolicy {
+  delay: RestartDelay
+  /** One stream per app, so a release on one app does not shift the draws of another. */
+  streams: Map<string, Randomness>
 }
 
 export interface AppRecord {
@@ -107,10 +144,20 @@ export class SandboxState {
   readonly ids: Randomness
   readonly keys: Randomness
   readonly names: Randomness
+  private readonly appRestartPolicies = new Map<string, RestartPolicy>()
   private readonly appsByName = new Map<string, AppRecord>()
   private clockOffsetMs = 0
+  private defaultRestartPolicy?: RestartPolicy
+  private readonly listeners = new Set<SandboxEventListener>()
+  private readonly oneOffCounts = new Map<string, number>()
+  /** Late restarts, by dyno id. */
+  private readonly restarts: RestartQueue
 
-  constructor(seed?: number | string) {
+  constructor(
+    private readonly seed: number | string | undefined,
+    timers: Timers,
+  ) {
+    this.restarts = new RestartQueue(timers)
     this.ids = randomness(seed, 'ids')
     this.names = randomness(seed, 'names')
     this.keys = randomness(seed, 'keys')
@@ -153,6 +200,9 @@ export class SandboxState {
       state: 'up',
       updatedAt: now,
     }))
+    for (const dyno of app.dynos) this.emit({
+      app: app.name, dyno: dyno.name, type: 'dyno-started', version: release.version,
+    })
     return app
   }
 
@@ -217,7 +267,9 @@ export class SandboxState {
 
   holdDynos(app: AppRecord, names?: string[]): void {
     for (const dyno of app.dynos) {
-      if (!names || names.includes(dyno.name)) dyno.held = true
+      if (isOneOff(dyno) || (names && !names.includes(dyno.name))) continue
+      dyno.held = true
+      this.restarts.cancel(dyno.id)
     }
   }
 
@@ -230,18 +282,113 @@ export class SandboxState {
     return Date.now() + this.clockOffsetMs
   }
 
+  /** Listeners run synchronously after each release made and each dyno started, restarted or stopped. */
+  onEvent(listener: SandboxEventListener): () => void {
+    this.listeners.add(listener)
+    return () => {
+      this.listeners.delete(listener)
+    }
+  }
+
   releaseDynos(app: AppRecord): void {
-    const release = this.currentRelease(app)
     for (const dyno of app.dynos) {
       if (!dyno.held) continue
       dyno.held = false
-      this.restart(dyno, release)
+      this.restart(app, dyno)
     }
+  }
+
+  /** `ps:restart`: formation dynos (held ones too) restart onto the current release now; one-off dynos end. */
+  restartAll(app: AppRecord): void {
+    for (const dyno of app.dynos) this.restartDyno(app, dyno)
+  }
+
+  /**
+   * One dyno restarted or stopped: a one-off dyno ends; a formation dyno comes back at once on the
+   * current release, no longer held and with any pending late restart dropped.
+   */
+  restartDyno(app: AppRecord, dyno: DynoRecord): void {
+    if (isOneOff(dyno)) {
+      app.dynos = app.dynos.filter(candidate => candidate !== dyno)
+      this.emit({
+        app: app.name, dyno: dyno.name, type: 'dyno-stopped', version: dyno.releaseVersion,
+      })
+      return
+    }
+
+    dyno.held = false
+    this.restart(app, dyno)
+  }
+
+  /** A one-off dyno `run.N` / `scheduler.N` on the current release. */
+  runOneOff(app: AppRecord, type: OneOffType, command?: string): DynoRecord {
+    const counter = `${app.id}:${type}`
+    const n = (this.oneOffCounts.get(counter) ?? 0) + 1
+    this.oneOffCounts.set(counter, n)
+    const release = this.currentRelease(app)
+    const now = this.iso()
+    const dyno: DynoRecord = {
+      command: command ?? (type === 'run' ? 'bash' : 'npm run job'),
+      createdAt: now,
+      held: false,
+      id: this.ids.uuid(),
+      name: `${type}.${n}`,
+      releaseId: release.id,
+      releaseVersion: release.version,
+      size: 'Basic',
+      state: 'up',
+      type,
+      updatedAt: now,
+    }
+    app.dynos.push(dyno)
+    this.emit({
+      app: app.name, dyno: dyno.name, type: 'dyno-started', version: release.version,
+    })
+    return dyno
   }
 
   /** A user's `config:set` / `config:unset`: always a release (described as the CLI shows it), and the dynos restart. */
   setConfigVars(app: AppRecord, changes: Record<string, null | string>): void {
     this.changeConfig(app, changes, describeConfigChange(changes), true)
+  }
+
+  /** Without `app`, the default for every app; with it, that app's own (undefined falls back to the default). */
+  setRestartDelay(delay: RestartDelay | undefined, app?: AppRecord): void {
+    if (delay && !(Number.isFinite(delay.minMs) && Number.isFinite(delay.maxMs) && delay.minMs >= 0 && delay.maxMs >= delay.minMs)) {
+      throw new Error(`A restart delay needs 0 <= minMs <= maxMs, not ${delay.minMs}..${delay.maxMs}.`)
+    }
+
+    const policy = delay && {delay: {...delay}, streams: new Map<string, Randomness>()}
+    if (!app) this.defaultRestartPolicy = policy
+    else if (policy) this.appRestartPolicies.set(app.id, policy)
+    else this.appRestartPolicies.delete(app.id)
+  }
+
+  /** The next delay for a dyno of `app`, 0 when restarts are instant. */
+  private drawRestartDelay(app: AppRecord): number {
+    const policy = this.appRestartPolicies.get(app.id) ?? this.defaultRestartPolicy
+    if (!policy) return 0
+    const {maxMs, minMs, seed} = policy.delay
+    let stream = policy.streams.get(app.id)
+    if (!stream) {
+      stream = randomness(seed ?? this.seed ?? 'sandbox', `restarts:${app.name}`)
+      policy.streams.set(app.id, stream)
+    }
+
+    return minMs + stream.int(maxMs - minMs + 1)
+  }
+
+  /** A listener's error must not leave a release half applied: it is rethrown after the change is complete. */
+  private emit(event: SandboxEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event)
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error
+        })
+      }
+    }
   }
 
   private makeRelease(app: AppRecord, description: string, config: Record<string, string>, slugId: null | string): ReleaseRecord {
@@ -258,17 +405,41 @@ export class SandboxState {
     app.releases.push(release)
     app.config = {...config}
     app.updatedAt = now
+    this.emit({app: app.name, type: 'release', version: release.version})
+    const from = performance.now()
     for (const dyno of app.dynos) {
-      if (!dyno.held) this.restart(dyno, release)
+      if (!dyno.held && !isOneOff(dyno)) this.restartLater(app, dyno, from)
     }
 
     return release
   }
 
-  private restart(dyno: DynoRecord, release: ReleaseRecord): void {
+  private restart(app: AppRecord, dyno: DynoRecord): void {
+    this.restarts.cancel(dyno.id)
+    const release = this.currentRelease(app)
     dyno.releaseId = release.id
     dyno.releaseVersion = release.version
     dyno.state = 'up'
     dyno.updatedAt = this.iso()
+    this.emit({
+      app: app.name, dyno: dyno.name, type: 'dyno-restarted', version: release.version,
+    })
+  }
+
+  /**
+   * After a release. A delay is drawn for every dyno, even one already waiting, so the draws do not
+   * depend on timing; a dyno already waiting keeps its timer and lands on the newest release then.
+   */
+  private restartLater(app: AppRecord, dyno: DynoRecord, from: number): void {
+    const delay = this.drawRestartDelay(app)
+    if (this.restarts.has(dyno.id)) return
+    if (delay <= 0) {
+      this.restart(app, dyno)
+      return
+    }
+
+    this.restarts.add(dyno.id, from, delay, () => {
+      if (app.dynos.includes(dyno) && !dyno.held) this.restart(app, dyno)
+    })
   }
 }
