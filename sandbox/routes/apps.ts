@@ -1,10 +1,17 @@
 import type {Platform} from '../platform.js'
 import type {Router} from '../router.js'
+import type {AppRecord, DynoRecord} from '../state.js'
 
 import {dynoNotFound} from '../errors.js'
 import {appJson, dynoJson} from '../representations.js'
 import {ok} from '../router.js'
 import {appFrom, byIdAndName, listReply} from './helpers.js'
+
+function dynoOf(app: AppRecord, identity: string): DynoRecord {
+  const dyno = app.dynos.find(candidate => candidate.id === identity || candidate.name === identity)
+  if (!dyno) throw dynoNotFound()
+  return dyno
+}
 
 export function appRoutes(router: Router, platform: Platform): void {
   const {state} = platform
@@ -20,8 +27,22 @@ export function appRoutes(router: Router, platform: Platform): void {
   })
   .add('GET', '/apps/:app/dynos/:dyno', ({params}) => {
     const app = appFrom(platform, params.app)
-    const dyno = app.dynos.find(candidate => candidate.id === params.dyno || candidate.name === params.dyno)
-    if (!dyno) throw dynoNotFound()
-    return ok(dynoJson(app, dyno))
+    return ok(dynoJson(app, dynoOf(app, params.dyno)))
+  })
+  // Heroku answers these three with 202 and an empty object.
+  .add('DELETE', '/apps/:app/dynos', ({params}) => {
+    state.restartAll(appFrom(platform, params.app))
+    return ok({}, 202)
+  })
+  .add('DELETE', '/apps/:app/dynos/:dyno', ({params}) => {
+    const app = appFrom(platform, params.app)
+    state.restartDyno(app, dynoOf(app, params.dyno))
+    return ok({}, 202)
+  })
+  // A stopped formation dyno is brought back by the formation, on the current release, as a restart is.
+  .add('POST', '/apps/:app/dynos/:dyno/actions/stop', ({params}) => {
+    const app = appFrom(platform, params.app)
+    state.restartDyno(app, dynoOf(app, params.dyno))
+    return ok({}, 202)
   })
 }
