@@ -4,8 +4,8 @@ import type {Platform} from '../platform.js'
 import type {Router} from '../router.js'
 import type {AppRecord, ReleaseRecord} from '../state.js'
 
-import {releaseNotFound} from '../errors.js'
-import {releaseJson} from '../representations.js'
+import {invalidParams, releaseNotFound} from '../errors.js'
+import {attachmentConfigVars, releaseJson} from '../representations.js'
 import {ok} from '../router.js'
 import {
   appFrom, bodyOf, listReply, validConfigChanges,
@@ -17,6 +17,13 @@ function findRelease(app: AppRecord, identity: string): ReleaseRecord {
   return release
 }
 
+/** A user may not set or remove a var an attachment on the app sets: the add-on owns it. */
+function refuseAttachmentVars(platform: Platform, app: AppRecord, changes: Record<string, null | string>): void {
+  const managed = new Set(platform.state.attachmentsOn(app).flatMap(attachment => attachmentConfigVars(platform.state.addons.get(attachment.addonId)!, attachment)))
+  const taken = Object.keys(changes).filter(name => managed.has(name))
+  if (taken.length > 0) throw invalidParams(`Cannot overwrite attachment values ${taken.join(', ')}.`)
+}
+
 /** Config vars (values are secrets) and the release history they leave behind. */
 export function configRoutes(router: Router, platform: Platform): void {
   const {state} = platform
@@ -24,7 +31,9 @@ export function configRoutes(router: Router, platform: Platform): void {
   .add('GET', '/apps/:app/config-vars', ({params}) => ok(appFrom(platform, params.app).config))
   .add('PATCH', '/apps/:app/config-vars', context => {
     const app = appFrom(platform, context.params.app)
-    state.setConfigVars(app, validConfigChanges(bodyOf(context)))
+    const changes = validConfigChanges(bodyOf(context))
+    refuseAttachmentVars(platform, app, changes)
+    state.setConfigVars(app, changes)
     return ok(app.config)
   })
   .add('GET', '/apps/:app/releases', context => {
