@@ -1,5 +1,5 @@
 /**
- * `npm run sandbox [-- --port 5000] [--apps 3] [--async] [--seed S] [--page-size N] [--token T]`
+ * `npm run sandbox [-- --port 5000] [--apps 3] [--async] [--seed S] [--page-size N] [--token T] [--restart-delay MIN-MAX]`
  * Runs the sandbox in the foreground and prints the env lines that point the Heroku CLI (or the
  * plugin) at it. Never prints a key value.
  */
@@ -14,13 +14,14 @@ const {values} = parseArgs({
     help: {short: 'h', type: 'boolean'},
     'page-size': {type: 'string'},
     port: {type: 'string'},
+    'restart-delay': {type: 'string'},
     seed: {type: 'string'},
     token: {type: 'string'},
   },
 })
 
 if (values.help) {
-  console.log('usage: npm run sandbox -- [--port 5000] [--apps N] [--async] [--seed S] [--page-size N] [--token T]')
+  console.log('usage: npm run sandbox -- [--port 5000] [--apps N] [--async] [--seed S] [--page-size N] [--token T] [--restart-delay MIN-MAX]')
   process.exit(0)
 }
 
@@ -35,11 +36,24 @@ const integer = (flag: string, text: string | undefined): number | undefined => 
   return n
 }
 
+/** `300` or `100-800` (ms). */
+const restartDelay = (text: string | undefined): undefined | {maxMs: number, minMs: number} => {
+  if (text === undefined) return undefined
+  const [min, max = min] = text.split('-').map(Number)
+  if (!Number.isInteger(min) || !Number.isInteger(max) || min < 0 || max < min) {
+    console.error(`--restart-delay is MS or MIN-MAX (ms, 0 <= MIN <= MAX), not ${text}`)
+    process.exit(2)
+  }
+
+  return {maxMs: max, minMs: min}
+}
+
 const sandbox = await startSandbox({
   apps: integer('apps', values.apps),
   asyncProvisioning: values.async ?? false,
   pageSize: integer('page-size', values['page-size']),
   port: integer('port', values.port) ?? 5000,
+  restartDelay: restartDelay(values['restart-delay']),
   seed: values.seed,
   token: values.token,
 })
