@@ -15,8 +15,6 @@
  */
 import type * as Heroku from '@heroku-cli/schema'
 
-import {ux} from '@oclif/core/ux'
-
 import {
   checkConfirmations, type ConfirmedBy, type Confirmer, sendConfirmed,
 } from '../core/confirm.js'
@@ -25,9 +23,10 @@ import {
   checkAddonName, checkAppName, checkAttachmentName, configVarFor, defaultAttachmentName, keyVarOf,
 } from '../core/names.js'
 import {
-  type Attachment, type ConfigVars, type PlatformApi, PlatformError,
+  type Attachment, type ConfigVars, describeFailure, type PlatformApi,
 } from '../core/platform-api.js'
-import {ownerOf, securekeyAddon} from '../core/resolve.js'
+import {type Progress, silentProgress} from '../core/progress.js'
+import {onlyOwned, ownerOf} from '../core/resolve.js'
 import {keyProblem} from '../provision/provision.js'
 import {parseSecureKey} from '../runtime/key.js'
 import {printsOf, sameKeys} from '../status/compare.js'
@@ -130,8 +129,8 @@ export function refuseOwnerAsPeer(peers: string[], addon: Heroku.AddOn): void {
 
 /** Resolves the add-on and decides each peer's step; reads only (two requests at most). */
 export async function planAttach(platform: PlatformApi, input: AttachInput, peers: string[]): Promise<AttachPlan> {
-  const addon = await securekeyAddon(platform, {
-    addon: input.addon, command: 'securekey:attach', owner: input.from, purpose: PURPOSE,
+  const addon = await onlyOwned(platform, {
+    addon: input.addon, app: input.from, command: 'securekey:attach', purpose: PURPOSE,
   })
   const owner = ownerOf(addon)
   if (input.from && input.addon && owner !== input.from) {
@@ -160,11 +159,6 @@ export function nameHolder(name: string, attachmentsOnPeer: Attachment[], vars: 
   return undefined
 }
 
-function failure(error: unknown): string {
-  if (error instanceof PlatformError) return error.describe()
-  return (error as Error).message
-}
-
 /** The dry run: per peer, what a real run would do. Reads only. */
 export async function previewAttach(platform: PlatformApi, plan: AttachPlan, confirmer: Confirmer): Promise<AttachOutcome> {
   const peers = await platform.each(plan.steps, async (step): Promise<PeerOutcome> => {
@@ -179,7 +173,7 @@ export async function previewAttach(platform: PlatformApi, plan: AttachPlan, con
       }
     } catch (error) {
       return {
-        app: step.app, configVar: step.configVar, message: failure(error), status: 'failed',
+        app: step.app, configVar: step.configVar, message: describeFailure(error), status: 'failed',
       }
     }
   })
@@ -213,10 +207,10 @@ export function comparePeer(peer: PeerOutcome, peerVars: ConfigVars | undefined,
 }
 
 /** Attaches every peer that needs it, then compares every peer with the owner. See the file comment. */
-export async function executeAttach(platform: PlatformApi, plan: AttachPlan, confirmer: Confirmer): Promise<AttachOutcome> {
+export async function executeAttach(platform: PlatformApi, plan: AttachPlan, confirmer: Confirmer, progress: Progress = silentProgress): Promise<AttachOutcome> {
   const {addon, name} = plan
   const toAttach = plan.steps.filter(step => step.action === 'attach')
-  if (toAttach.length > 0) ux.action.start(`Attaching ${addon.name} as ${name} to ${toAttach.map(step => step.app).join(', ')}`)
+  if (toAttach.length > 0) progress.start(`Attaching ${addon.name} as ${name} to ${toAttach.map(step => step.app).join(', ')}`)
   const attached = await platform.each(plan.steps, async (step): Promise<PeerOutcome> => {
     if (step.action === 'already_attached') return {app: step.app, configVar: step.configVar, status: 'already_attached'}
     try {
@@ -237,20 +231,20 @@ export async function executeAttach(platform: PlatformApi, plan: AttachPlan, con
     } catch (error) {
       const status = error instanceof ConfirmationRequiredError ? 'needs_confirmation' : 'failed'
       return {
-        app: step.app, configVar: step.configVar, message: failure(error), status,
+        app: step.app, configVar: step.configVar, message: describeFailure(error), status,
       }
     }
   })
   if (toAttach.length > 0) {
     const failed = attached.filter(peer => !succeeded(peer)).length
-    ux.action.stop(failed === 0 ? 'done' : `${failed} failed`)
+    progress.stop(failed === 0 ? 'done' : `${failed} failed`)
   }
 
   const compared = attached.filter(peer => succeeded(peer))
   type Read = {error?: string, vars?: ConfigVars}
   const reads = await platform.each([plan.owner, ...compared.map(peer => peer.app)], app => platform.configVars(app).then(
     (vars): Read => ({vars}),
-    (error: unknown): Read => ({error: failure(error)}),
+    (error: unknown): Read => ({error: describeFailure(error)}),
   ))
   const [ownerRead, ...peerReads] = reads
   const ownerValue = ownerRead.vars?.[plan.ownerConfigVar]

@@ -6,6 +6,7 @@
 /* eslint-disable camelcase -- the --json documents use the Platform API's snake_case */
 import * as color from '@heroku/heroku-cli-util/color'
 
+import {type AddonJson, addonJson} from '../core/addon-json.js'
 import {
   type AttachOutcome, type AttachPlan, peerFailed, type PeerOutcome,
 } from './attach.js'
@@ -16,7 +17,7 @@ import {
  * `matches` is null when no comparison was made, `message` says why a peer failed or could not be compared.
  */
 export interface AttachDocument {
-  addon: {app: string, id: string, name: string, plan: string}
+  addon: AddonJson
   attachment: {config_var: string, name: string}
   dry_run: boolean
   fingerprint: {latest: null | string}
@@ -34,9 +35,7 @@ export interface AttachDocument {
 export function attachDocument(outcome: AttachOutcome): AttachDocument {
   const {addon} = outcome.plan
   return {
-    addon: {
-      app: outcome.plan.owner, id: addon.id ?? '', name: addon.name ?? '', plan: addon.plan?.name ?? '',
-    },
+    addon: addonJson(addon),
     attachment: {config_var: outcome.plan.configVar, name: outcome.plan.name},
     dry_run: outcome.dryRun,
     fingerprint: {latest: outcome.ownerFingerprint ?? null},

@@ -1,79 +1,95 @@
 /**
- * What every securekey command shares: the Platform API gateway built on this.heroku, and one way to end with an error.
- * SecurekeyError and PlatformError become a one-line message (with suggestions) and a non-zero exit, never a stack trace.
- * With --json, a command that fails before printing its document prints `{"error": {id, message, suggestions}}`
- * instead, so a script always gets one document on stdout; the message still goes to stderr.
+ * What every securekey command shares: the Platform API gateway built on this.heroku, the progress display, and one
+ * way to end with an error.
+ *
+ * Errors go through oclif's own machinery: SecurekeyError is a CLIError (message, suggestions, exit code), a failed API
+ * call becomes one, and with --json `toErrorJson` prints `{"error": {id, message, status, suggestions}}`, or the
+ * command's own document when the error carries one (a teardown that stopped, attach with a failed peer, status
+ * --check), so a script always gets one document on stdout. The message still goes to stderr.
  */
-import {Command, flags} from '@heroku-cli/command'
+import {Command} from '@heroku-cli/command'
 import {ux} from '@oclif/core/ux'
 
 import {SecurekeyError} from './errors.js'
 import {PlatformApi, PlatformError} from './platform-api.js'
-
-interface Failure {
-  exit: number
-  id: string
-  message: string
-  status?: number
-  suggestions: string[]
-  text: string
-}
-
-/** `NotFoundError` → `not_found`: the id of a plugin error in --json output. */
-const errorId = (error: SecurekeyError): string =>
-  error.constructor.name.replace(/Error$/, '').replaceAll(/([a-z])([A-Z])/g, '$1_$2').toLowerCase() || 'error'
-
-function failureOf(error: unknown): Failure | undefined {
-  if (error instanceof SecurekeyError) {
-    return {
-      exit: error.exit, id: errorId(error), message: error.message, suggestions: error.suggestions, text: error.message,
-    }
-  }
-
-  if (error instanceof PlatformError) {
-    return {
-      exit: 1, id: error.id, message: error.message, status: error.status || undefined, suggestions: [], text: error.describe(),
-    }
-  }
-
-  return undefined
-}
+import {type Progress} from './progress.js'
 
 /**
- * How often provision --wait and teardown --wait poll (Heroku's own CLI polls every 5 s). Hidden: it is for tests and the
- * demo, through HEROKU_SECUREKEY_WAIT_INTERVAL_MS.
+ * Progress on stderr: oclif's spinner on a terminal. Without one, a step that only starts and stops prints one line
+ * (`Attaching ...... done`), and a step with updates prints them one line each, since oclif's plain spinner would run
+ * them together on a single line of a CI log.
  */
-export const waitIntervalFlag = flags.integer({
-  default: 5000, description: 'ms between polls while waiting', env: 'HEROKU_SECUREKEY_WAIT_INTERVAL_MS', hidden: true, min: 1,
-})
+export function stderrProgress(terminal = Boolean(process.stderr.isTTY)): Progress {
+  let action: string | undefined
+  let updated = false
+  return {
+    start(text) {
+      action = text
+      updated = false
+      if (terminal) ux.action.start(text)
+    },
+    stop(result) {
+      if (terminal || !action) ux.action.stop(result)
+      else if (updated) ux.stderr(`  ${result}`)
+      else {
+        ux.action.start(action)
+        ux.action.stop(result)
+      }
+
+      action = undefined
+    },
+    update(status) {
+      if (terminal) {
+        ux.action.status = status
+        return
+      }
+
+      if (!updated && action) ux.stderr(`${action}...`)
+      updated = true
+      ux.stderr(`  ${status}`)
+    },
+  }
+}
+
+/** A failed API call as the CLIError oclif prints: Heroku's message, its id and status. */
+function asCliError(error: unknown): unknown {
+  if (error instanceof PlatformError) return new SecurekeyError(error.describe())
+  return error
+}
 
 export abstract class SecurekeyCommand extends Command {
+  protected readonly progress: Progress = stderrProgress()
   private gateway?: PlatformApi
-  private printedJson = false
 
   protected get platform(): PlatformApi {
     this.gateway ??= new PlatformApi(this.heroku)
     return this.gateway
   }
 
-  async catch(error: Error & {exitCode?: number, oclif?: {exit?: number}}): Promise<unknown> {
+  async catch(error: Error & {exitCode?: number}): Promise<unknown> {
     if (ux.action.running) ux.action.stop('failed')
-    const failure = failureOf(error)
-    if (!failure) return super.catch(error)
-    if (this.jsonEnabled() && !this.printedJson) {
-      const {id, message, status, suggestions} = failure
-      this.logJson({
-        error: {
-          id, message, status, suggestions,
-        },
-      })
-    }
-
-    this.error(failure.text, {exit: failure.exit, suggestions: failure.suggestions.length > 0 ? failure.suggestions : undefined})
+    if (this.jsonEnabled()) this.logJson(this.toErrorJson(error))
+    throw asCliError(error)
   }
 
-  logJson(json: unknown): void {
-    this.printedJson = true
-    super.logJson(json)
+  protected toErrorJson(error: unknown): unknown {
+    if (error instanceof SecurekeyError) {
+      if (error.document !== undefined) return error.document
+      return {
+        error: {
+          id: error.id, message: error.message, status: undefined, suggestions: error.suggestions,
+        },
+      }
+    }
+
+    if (error instanceof PlatformError) {
+      return {
+        error: {
+          id: error.id, message: error.message, status: error.status || undefined, suggestions: [],
+        },
+      }
+    }
+
+    return super.toErrorJson(error)
   }
 }

@@ -1,15 +1,18 @@
 /**
- * The confirmation_required flow shared by provision and attach.
+ * Every confirmation a command asks for, one way: a destructive step (teardown, rotate) and a replacement the API asks
+ * to confirm (provision and attach onto a taken name).
  *
- * When an attachment name is already taken on an app (by another attachment or a config var set by hand), the API
- * answers with the error id `confirmation_required` (423 with X-Confirmation-Required in the sandbox, 400 in some
- * fixtures: we key on the id, never the status) and expects the same request again with `confirm: "<app>"`, which
- * replaces what held the name. The request is always tried once without `confirm`, so a replacement only ever happens
- * when the API says one is needed and the user agreed to it for that very app:
- *  - `--confirm APP` given for that app: repeat at once;
- *  - a terminal on stdin: ask the user to type the app's name (hux.confirmCommand), one prompt at a time;
- *  - otherwise: stop with a non-zero exit and the flag to add. Heroku's own CLI exits 0 here having done nothing,
- *    which a script cannot tell from success; this plugin never does that.
+ * A step is agreed when `--confirm APP` names the app it changes; otherwise a terminal user is asked to type the app's
+ * name (hux.confirmCommand), one prompt at a time; without a terminal the command stops, changing nothing, with a
+ * non-zero exit and the flag to add. Heroku's own CLI exits 0 there having done nothing, which a script cannot tell
+ * from success; this plugin never does that. A `--confirm` naming none of the apps a command changes is refused
+ * before any request.
+ *
+ * The replacement flow: when an attachment name is already taken on an app (by another attachment or a config var set
+ * by hand), the API answers with the error id `confirmation_required` (423 with X-Confirmation-Required in the sandbox,
+ * 400 in some fixtures: we key on the id, never the status) and expects the same request again with `confirm: "<app>"`.
+ * The request is always tried once without `confirm`, so a replacement only ever happens when the API says one is
+ * needed and the user agreed to it for that very app.
  */
 import {confirmCommand, prompt} from '@heroku/heroku-cli-util/hux'
 import {ux} from '@oclif/core/ux'
@@ -38,13 +41,16 @@ export interface ConfirmationRequest {
 /** How a replacement was agreed: by --confirm, or typed at the prompt. */
 export type ConfirmedBy = 'flag' | 'prompt'
 
-/** Refuses a --confirm that names none of the apps the command changes, before any request (pure). */
-export function checkConfirmations(confirmed: readonly string[], apps: readonly string[]): void {
+/**
+ * Refuses a --confirm that names none of the apps the command changes, before any request (pure). `owner` is for
+ * commands that change one owner's key: the message then says whose it is.
+ */
+export function checkConfirmations(confirmed: readonly string[], apps: readonly string[], owner?: {of: string}): void {
   for (const app of confirmed) {
-    if (!apps.includes(app)) {
-      const which = apps.length === 1 ? 'the app' : 'any of the apps'
-      throw new ConfirmationRequiredError(`--confirm ${app} does not match ${which} this command changes (${apps.join(', ')}): --confirm takes the app whose attachment name may be replaced.`)
-    }
+    if (apps.includes(app)) continue
+    if (owner) throw new ConfirmationRequiredError(`--confirm ${app} does not match ${apps[0]}, the app that owns ${owner.of}: nothing was changed.`)
+    const which = apps.length === 1 ? 'the app' : 'any of the apps'
+    throw new ConfirmationRequiredError(`--confirm ${app} does not match ${which} this command changes (${apps.join(', ')}): --confirm takes the app whose attachment name may be replaced.`)
   }
 }
 
@@ -59,11 +65,11 @@ export function isConfirmationRequired(error: unknown): error is PlatformError {
 // Prompts from peers attached in parallel wait for each other: one question on the terminal at a time.
 let promptQueue: Promise<unknown> = Promise.resolve()
 
-/** Resolves when the replacement described by `request` is agreed; throws ConfirmationRequiredError otherwise. */
-export async function confirmReplacement(request: ConfirmationRequest, confirmer: Confirmer): Promise<ConfirmedBy> {
+/** Resolves when the step described by `request` is agreed; throws ConfirmationRequiredError otherwise. */
+export async function confirmAction(request: ConfirmationRequest, confirmer: Confirmer): Promise<ConfirmedBy> {
   if (confirmer.confirmed.includes(request.app)) return 'flag'
   if (!confirmer.interactive) {
-    throw new ConfirmationRequiredError(`${request.warning} Nothing was changed on ${request.app}: there is no terminal to ask on, so confirm in advance with --confirm ${request.app}.`, {
+    throw new ConfirmationRequiredError(`${request.warning} Nothing was changed on ${request.app}. There is no terminal to confirm on: re-run with --confirm ${request.app}.`, {
       suggestions: [request.rerun],
     })
   }
@@ -84,7 +90,7 @@ async function ask(request: ConfirmationRequest, confirmer: Confirmer): Promise<
   try {
     await (ux.action.running ? ux.action.pauseAsync(question) : question())
   } catch (error) {
-    throw new ConfirmationRequiredError(`${(error as Error).message} ${request.warning}`, {suggestions: [request.rerun]})
+    throw new ConfirmationRequiredError((error as Error).message, {suggestions: [request.rerun]})
   }
 }
 
@@ -102,7 +108,7 @@ export async function sendConfirmed<T>(
   } catch (error) {
     if (!isConfirmationRequired(error)) throw error
     const app = error.confirmationApp ?? request.app
-    const confirmedBy = await confirmReplacement({app, rerun: request.rerun, warning: request.warning(error.message)}, confirmer)
+    const confirmedBy = await confirmAction({app, rerun: request.rerun, warning: request.warning(error.message)}, confirmer)
     return {confirmedBy, result: await send(app)}
   }
 }

@@ -1,27 +1,81 @@
 /**
  * Errors a user can act on. Each message is a sentence naming the app or add-on; `suggestions` carry the next command
- * to run. The base command prints them through oclif with a non-zero exit, without a stack trace.
+ * to run. They are oclif CLIErrors, so oclif prints them (message, then "Try this:" suggestions) with their exit code and
+ * no stack trace.
+ *
+ * `id` is public: it is `error.id` in the `{"error": {...}}` document every command prints with --json when it fails.
+ * It is written here, never derived from a class name, so that renaming a class cannot change the JSON contract.
+ *
+ * | id                      | when                                                                            |
+ * |-------------------------|---------------------------------------------------------------------------------|
+ * | `invalid_input`         | what was typed cannot be right (a name, a flag, contradicting arguments)        |
+ * | `not_found`             | no such app, add-on or key, or the app holds none                                |
+ * | `ambiguous`             | several add-ons or keys match where one is needed                               |
+ * | `wrong_service`         | the add-on named belongs to another service                                     |
+ * | `not_owner`             | the app given holds the key but does not own it                                 |
+ * | `confirmation_required` | a destructive or replacing step was not confirmed                               |
+ * | `not_in_sync`           | status --check / --wait: not every holder is in sync                            |
+ * | `stopped`               | a command stopped midway (teardown, rotate); a re-run continues                 |
+ * | `failed`                | some apps failed while others succeeded (attach)                                |
+ * | `unauthorized`          | no token, or a token the API refuses                                            |
+ * | `not_managed`           | rotate on an add-on key, which only its provider can change                     |
+ * | `securekey`             | anything else the plugin refuses                                                |
+ * Failed API calls keep the API's own id (`forbidden`, `rate_limit`, ...), or `network_error`.
+ *
+ * A command that fails after building its --json document attaches it (`document`): the base command prints that
+ * document instead of `{"error": ...}`, so a script always gets the command's documented shape.
  */
-export class SecurekeyError extends Error {
-  readonly exit: number
-  readonly suggestions: string[]
+import {Errors} from '@oclif/core'
 
-  constructor(message: string, options: {exit?: number, suggestions?: string[]} = {}) {
-    super(message)
+export type ErrorId = 'ambiguous' | 'confirmation_required' | 'failed' | 'invalid_input' | 'not_found' | 'not_in_sync'
+	| 'not_managed' | 'not_owner' | 'securekey' | 'stopped' | 'unauthorized' | 'wrong_service'
+
+export interface SecurekeyErrorOptions {
+  /** The command's --json document, printed instead of the error document. */
+  document?: unknown
+  exit?: number
+  id?: ErrorId
+  suggestions?: string[]
+}
+
+export class SecurekeyError extends Errors.CLIError {
+  readonly document?: unknown
+  readonly exit: number
+  readonly id: ErrorId
+  declare suggestions: string[]
+
+  constructor(message: string, options: SecurekeyErrorOptions = {}) {
+    const suggestions = options.suggestions ?? []
+    super(message, {exit: options.exit ?? 1, suggestions: suggestions.length > 0 ? suggestions : undefined})
     this.name = 'SecurekeyError'
+    this.document = options.document
     this.exit = options.exit ?? 1
-    this.suggestions = options.suggestions ?? []
+    this.id = options.id ?? 'securekey'
+    this.suggestions = suggestions
   }
 }
 
-/** Nothing matched: no such add-on, or the app holds no securekey add-on. */
-export class NotFoundError extends SecurekeyError {}
+/** The subclasses fix the id; `instanceof` checks stay readable where the code decides on the kind. */
+const withId = (id: ErrorId) => class extends SecurekeyError {
+  constructor(message: string, options: Omit<SecurekeyErrorOptions, 'id'> = {}) {
+    super(message, {...options, id})
+  }
+}
+
+/** What was typed cannot be right. */
+export class InvalidInputError extends withId('invalid_input') {}
+
+/** Nothing matched: no such add-on, or the app holds no securekey key. */
+export class NotFoundError extends withId('not_found') {}
 
 /** More than one add-on matched where the command needs exactly one. */
-export class AmbiguousError extends SecurekeyError {}
+export class AmbiguousError extends withId('ambiguous') {}
 
 /** The add-on exists but belongs to another service than securekey. */
-export class WrongServiceError extends SecurekeyError {}
+export class WrongServiceError extends withId('wrong_service') {}
 
 /** A destructive or replacing step needs a confirmation that was not given (and no terminal could ask for it). */
-export class ConfirmationRequiredError extends SecurekeyError {}
+export class ConfirmationRequiredError extends withId('confirmation_required') {}
+
+/** The app given holds the key but does not own it. */
+export class NotOwnerError extends withId('not_owner') {}

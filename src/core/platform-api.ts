@@ -9,6 +9,8 @@
 import type {APIClient} from '@heroku-cli/command'
 import type * as Heroku from '@heroku-cli/schema'
 
+import {pause} from './wait.js'
+
 export type ConfigVars = Record<string, string>
 
 /** An attachment as listed with `Accept-Inclusion: addon:plan,config_vars`. */
@@ -49,6 +51,15 @@ export interface PlatformOptions {
  */
 export function describeApiError(error: {id: string, message: string, status: number}): string {
   return error.status ? `${error.message} (${error.id}, HTTP ${error.status})` : error.message
+}
+
+/**
+ * The one way to describe any failure in a sentence: an API failure (the gateway only ever throws PlatformError) as
+ * describeApiError says, anything else (a plugin error, a refused confirmation) by its message.
+ */
+export function describeFailure(error: unknown): string {
+  if (error instanceof PlatformError) return error.describe()
+  return error instanceof Error ? error.message : String(error)
 }
 
 /** A failed API call, reduced to what callers decide on: the status, the error id and Heroku's own message. */
@@ -121,11 +132,6 @@ export function toPlatformError(error: unknown): PlatformError {
   platformError.confirmationApp = header(failureHeaders(error), 'X-Confirmation-Required')
   return platformError
 }
-
-/** Waits `ms`: between retries here, and between the polls of every --wait. */
-export const pause = (ms: number) => new Promise<void>(resolve => {
-  setTimeout(resolve, ms)
-})
 
 /** Runs `task` over `items` with at most `limit` in flight; results keep the order of `items`. */
 export async function mapPool<T, R>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {

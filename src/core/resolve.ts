@@ -1,19 +1,24 @@
 /**
- * From what a user typed to securekey add-ons.
+ * Which securekey add-ons a command acts on: the one resolution every command uses.
  *
- * An add-on argument is resolved the way Heroku's own `addons:*` commands do it, through POST /actions/addons/resolve:
- * it accepts the add-on's globally unique name, its UUID, or an attachment name relative to `--app` (so
- * `SERVICE_ONE_SECURE -a service-2` finds service-1's add-on). Without an argument, the app's add-ons are listed once
- * and filtered to the securekey service: either those the app owns (provision, attach, teardown act on the owner) or
- * those it owns or is attached to (status compares from any side). One request per question, never a walk over apps.
+ * A named add-on (the ADDON argument) is fetched with GET /addons/{name or UUID}, a plain read. When that finds nothing,
+ * or the reference is an attachment name (upper case, as SERVICE_ONE_SECURE) relative to `--app`, it goes through
+ * POST /actions/addons/resolve, as Heroku's own `addons:*` commands do, so `SERVICE_ONE_SECURE -a service-2` finds
+ * service-1's add-on. Without a name, the app's add-ons are listed once (GET /apps/{app}/addons: those it owns and those
+ * attached to it) and filtered to the securekey service, then to the scope the command needs: `held` (status compares
+ * from any side) or `owned` (provision, attach, teardown act on the owner). One request per question, never a walk over
+ * the account's apps.
  *
  * Every refusal happens here, before any mutating request: an add-on of another service is named with its service,
- * several candidates are listed so the user can pick one, and nothing found says what to run instead.
+ * several candidates are listed so the user can pick one, an app that does not exist or cannot be read is named, and
+ * nothing found says what to run instead. What a command does with zero, one or several add-ons is its own policy
+ * (`onlyOwned` is attach's and rotate's).
  */
 import type * as Heroku from '@heroku-cli/schema'
 
 import {AmbiguousError, NotFoundError, WrongServiceError} from './errors.js'
-import {PlatformApi} from './platform-api.js'
+import {ATTACHMENT_NAME} from './names.js'
+import {isNotFound, type PlatformApi, PlatformError} from './platform-api.js'
 
 export const SECUREKEY_SERVICE = 'securekey'
 
@@ -32,9 +37,39 @@ export function requireSecurekey(addon: Heroku.AddOn, purpose: string): Heroku.A
   return addon
 }
 
+/** A 404 or 403 on the app itself, as a sentence naming the app; anything else as it came. */
+export function appProblem(error: unknown, app: string): unknown {
+  if (!(error instanceof PlatformError) || error.resource === 'add_on' || error.resource === 'addon') return error
+  if (error.status === 404) {
+    return new NotFoundError(`Couldn't find the app ${app}: ${error.message} Check the name, or that your account can see it.`, {suggestions: ['heroku apps']})
+  }
+
+  if (error.status === 403 && error.id === 'forbidden') {
+    return new NotFoundError(`Your account cannot read ${app}: ${error.message} Ask the app's owner for access, or log in as an account that has it.`, {
+      suggestions: [`heroku access -a ${app}`, 'heroku auth:whoami'],
+    })
+  }
+
+  return error
+}
+
 /** The one add-on a name, UUID or attachment name (relative to `app`) points at, whatever its service. */
 export async function addonNamed(platform: PlatformApi, reference: string, app?: string): Promise<Heroku.AddOn> {
-  const found = await platform.resolveAddon(reference, app)
+  if (!(app && ATTACHMENT_NAME.test(reference))) {
+    try {
+      return await platform.addon(reference)
+    } catch (error) {
+      if (!isNotFound(error)) throw error
+    }
+  }
+
+  let found: Heroku.AddOn[]
+  try {
+    found = await platform.resolveAddon(reference, app)
+  } catch (error) {
+    throw app ? appProblem(error, app) : error
+  }
+
   if (found.length === 0) {
     const where = app ? ` on ${app}` : ''
     throw new NotFoundError(`Couldn't find an add-on or attachment named ${reference}${where}.`, {
@@ -49,28 +84,44 @@ export async function addonNamed(platform: PlatformApi, reference: string, app?:
   return found[0]
 }
 
-/** The securekey add-ons an app owns or is attached to. */
-export async function securekeyAddonsOn(platform: PlatformApi, app: string): Promise<Heroku.AddOn[]> {
-  const addons = await platform.addonsOf(app)
-  return addons.filter(addon => isSecurekey(addon))
+export interface AddonQuery {
+  /** The ADDON argument: a name, UUID or attachment name. */
+  addon?: string
+  app?: string
+  /** What the command is for, for the refusal of another service's add-on. */
+  purpose: string
+  /** `held`: add-ons the app owns or is attached to; `owned`: only those it owns. */
+  scope: 'held' | 'owned'
 }
 
-/** The securekey add-ons an app owns (not those merely attached to it). */
-export async function securekeyAddonsOwnedBy(platform: PlatformApi, app: string): Promise<Heroku.AddOn[]> {
-  const addons = await securekeyAddonsOn(platform, app)
-  return addons.filter(addon => ownerOf(addon) === app)
+/**
+ * The securekey add-ons a command acts on: `[the one named]`, or the app's add-ons in the scope asked for (possibly
+ * none). A missing or unreadable app is a NotFoundError naming it.
+ */
+export async function securekeyAddons(platform: PlatformApi, query: AddonQuery): Promise<Heroku.AddOn[]> {
+  const {addon, app, purpose, scope} = query
+  if (addon) return [requireSecurekey(await addonNamed(platform, addon, app), purpose)]
+  if (!app) throw new NotFoundError('Name the add-on, or the app that holds it with -a.')
+  let listed: Heroku.AddOn[]
+  try {
+    listed = await platform.addonsOf(app)
+  } catch (error) {
+    throw appProblem(error, app)
+  }
+
+  const securekeys = listed.filter(candidate => isSecurekey(candidate))
+  return scope === 'owned' ? securekeys.filter(candidate => ownerOf(candidate) === app) : securekeys
 }
 
 /**
  * The single securekey add-on a command acts on: the one named, or the one `owner` owns. `command` is used in
- * messages ("heroku securekey:attach ADDON ...") and `purpose` when the named add-on is of another service.
+ * messages ("heroku securekey:attach ADDON ...").
  */
-export async function securekeyAddon(platform: PlatformApi, options: {addon?: string, command: string, owner?: string, purpose: string}): Promise<Heroku.AddOn> {
-  const {addon, command, owner, purpose} = options
-  if (addon) return requireSecurekey(await addonNamed(platform, addon, owner), purpose)
-  if (!owner) throw new NotFoundError(`Name the add-on or the app that owns it, e.g. heroku ${command} securekey-solid-14332, or heroku ${command} -a service-1.`)
-
-  const owned = await securekeyAddonsOwnedBy(platform, owner)
+export async function onlyOwned(platform: PlatformApi, query: Omit<AddonQuery, 'scope'> & {command: string}): Promise<Heroku.AddOn> {
+  const {addon, app: owner, command} = query
+  if (!addon && !owner) throw new NotFoundError(`Name the add-on or the app that owns it, e.g. heroku ${command} securekey-solid-14332, or heroku ${command} -a service-1.`)
+  const owned = await securekeyAddons(platform, {...query, scope: 'owned'})
+  if (addon) return owned[0]
   if (owned.length === 0) {
     throw new NotFoundError(`${owner} owns no securekey add-on.`, {
       suggestions: [`heroku securekey:provision -a ${owner}`, `heroku securekey:status -a ${owner}`],

@@ -12,20 +12,18 @@
  */
 import type * as Heroku from '@heroku-cli/schema'
 
-import {ux} from '@oclif/core/ux'
-
 import {
   checkConfirmations, type ConfirmedBy, type Confirmer, sendConfirmed,
 } from '../core/confirm.js'
-import {NotFoundError, SecurekeyError} from '../core/errors.js'
+import {SecurekeyError} from '../core/errors.js'
 import {
   attachmentNameOf, checkAddonName, checkAppName, checkAttachmentName, checkPlanName, configVarFor, DEFAULT_ATTACHMENT_NAME,
   keyVarOf,
 } from '../core/names.js'
-import {
-  isNotFound, pause, type PlatformApi, PlatformError,
-} from '../core/platform-api.js'
-import {ownerOf, SECUREKEY_SERVICE, securekeyAddonsOwnedBy} from '../core/resolve.js'
+import {isNotFound, type PlatformApi, PlatformError} from '../core/platform-api.js'
+import {type Progress, silentProgress} from '../core/progress.js'
+import {ownerOf, SECUREKEY_SERVICE, securekeyAddons} from '../core/resolve.js'
+import {type PollSchedule, pollUntil} from '../core/wait.js'
 import {type MalformedReason, parseSecureKey} from '../runtime/key.js'
 
 export interface ProvisionOptions {
@@ -40,8 +38,9 @@ export interface ProvisionOptions {
   name?: string
   /** The securekey plan, without the service: `fortnightly`. */
   plan: string
-  /** Pause between polls while waiting, in ms (Heroku's CLI polls every 5 s). */
-  pollIntervalMs: number
+  /** How `wait` polls (core/wait.ts). */
+  poll: PollSchedule
+  progress?: Progress
   wait: boolean
   /** How long `wait` waits before giving up (the add-on keeps provisioning; a re-run with --wait picks it up). */
   waitTimeoutMs?: number
@@ -126,18 +125,6 @@ export function latestFingerprint(vars: Record<string, string>, variable: string
   return {problem: keyProblem(variable, app, parsed.reason)}
 }
 
-async function ownedSecurekeyAddons(platform: PlatformApi, app: string): Promise<Heroku.AddOn[]> {
-  try {
-    return await securekeyAddonsOwnedBy(platform, app)
-  } catch (error) {
-    if (isNotFound(error)) {
-      throw new NotFoundError(`Couldn't find the app ${app}: ${error.message}`, {suggestions: ['heroku apps']})
-    }
-
-    throw error
-  }
-}
-
 async function checkPlanAvailable(platform: PlatformApi, plan: string): Promise<void> {
   let plans: Heroku.Plan[]
   try {
@@ -154,25 +141,23 @@ async function checkPlanAvailable(platform: PlatformApi, plan: string): Promise<
 }
 
 /** Polls until the add-on leaves `provisioning`; a failed provision (`deprovisioned`) is an error naming the app. */
-export async function waitUntilProvisioned(platform: PlatformApi, addon: Heroku.AddOn, options: Pick<ProvisionOptions, 'pollIntervalMs' | 'waitTimeoutMs'>): Promise<Heroku.AddOn> {
-  const deadline = Date.now() + (options.waitTimeoutMs ?? 20 * 60 * 1000)
-  let current = addon
-  ux.action.start(`Waiting for ${addon.name} to be provisioned on ${ownerOf(addon)}`)
-  while (current.state === 'provisioning') {
-    if (Date.now() >= deadline) {
-      ux.action.stop('still provisioning')
-      throw new SecurekeyError(`${addon.name} is still provisioning on ${ownerOf(addon)}; nothing else was changed.`, {
-        suggestions: [`heroku securekey:provision -a ${ownerOf(addon)} --wait`],
-      })
-    }
-
-    // eslint-disable-next-line no-await-in-loop
-    await pause(options.pollIntervalMs)
-    // eslint-disable-next-line no-await-in-loop
-    current = await platform.addon(addon.id ?? addon.name!)
+export async function waitUntilProvisioned(platform: PlatformApi, addon: Heroku.AddOn, options: Pick<ProvisionOptions, 'poll' | 'progress' | 'waitTimeoutMs'>): Promise<Heroku.AddOn> {
+  const progress = options.progress ?? silentProgress
+  progress.start(`Waiting for ${addon.name} to be provisioned on ${ownerOf(addon)}`)
+  const {done, value: current} = await pollUntil(() => platform.addon(addon.id ?? addon.name!), {
+    done: polled => polled.state !== 'provisioning',
+    rateLimitRemaining: () => platform.rateLimitRemaining,
+    schedule: options.poll,
+    timeoutMs: options.waitTimeoutMs ?? 20 * 60 * 1000,
+  })
+  if (!done) {
+    progress.stop('still provisioning')
+    throw new SecurekeyError(`${addon.name} is still provisioning on ${ownerOf(addon)}; nothing else was changed.`, {
+      suggestions: [`heroku securekey:provision -a ${ownerOf(addon)} --wait`],
+    })
   }
 
-  ux.action.stop(current.state === 'provisioned' ? 'provisioned' : current.state)
+  progress.stop(current.state === 'provisioned' ? 'provisioned' : current.state ?? 'done')
   return current
 }
 
@@ -217,7 +202,8 @@ export function checkProvisionInput(options: ProvisionOptions): ProvisionOptions
 export async function provision(platform: PlatformApi, given: ProvisionOptions): Promise<ProvisionOutcome> {
   const options = checkProvisionInput(given)
   const {app, as, dryRun, plan} = options
-  const decision = decideProvision(await ownedSecurekeyAddons(platform, app), options)
+  const owned = await securekeyAddons(platform, {app, purpose: 'securekey:provision creates securekey add-ons', scope: 'owned'})
+  const decision = decideProvision(owned, options)
   if (decision.action === 'reuse') {
     const {addon, others} = decision
     return settle(platform, addon, options, {created: false, others, plan: addon.plan?.name ?? `${SECUREKEY_SERVICE}:${plan}`})
@@ -242,7 +228,8 @@ export async function provision(platform: PlatformApi, given: ProvisionOptions):
 async function create(platform: PlatformApi, options: ProvisionOptions, planName: string): Promise<{confirmedBy?: ConfirmedBy, result: Heroku.AddOn}> {
   const {app, as} = options
   const taken = as ?? DEFAULT_ATTACHMENT_NAME
-  ux.action.start(`Creating ${planName} on ${app}`)
+  const progress = options.progress ?? silentProgress
+  progress.start(`Creating ${planName} on ${app}`)
   try {
     const created = await sendConfirmed(
       confirm => platform.createAddon({
@@ -255,7 +242,7 @@ async function create(platform: PlatformApi, options: ProvisionOptions, planName
       },
       options.confirmer,
     )
-    ux.action.stop(created.result.state ?? 'done')
+    progress.stop(created.result.state ?? 'done')
     return created
   } catch (error) {
     if (isPlanRejection(error)) throw planNotAvailable(options.plan, error.message)

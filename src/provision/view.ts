@@ -7,12 +7,14 @@ import * as color from '@heroku/heroku-cli-util/color'
 
 import type {ProvisionOutcome} from './provision.js'
 
+import {type AddonJson, addonJson} from '../core/addon-json.js'
+
 /**
  * The --json document of securekey:provision. `addon` is null only on a dry run that would create one;
  * `fingerprint.latest` is null while the add-on is provisioning or when its config var cannot be read.
  */
 export interface ProvisionDocument {
-  addon: null | {app: string, id: string, name: string, plan: string, state: string}
+  addon: AddonJson | null
   attachment: {config_var: string, name: string}
   created: boolean
   dry_run: boolean
@@ -22,11 +24,7 @@ export interface ProvisionDocument {
 export function provisionDocument(outcome: ProvisionOutcome): ProvisionDocument {
   const {addon} = outcome
   return {
-    addon: addon
-      ? {
-        app: addon.app?.name ?? '', id: addon.id ?? '', name: addon.name ?? '', plan: addon.plan?.name ?? outcome.plan, state: addon.state ?? '',
-      }
-      : null,
+    addon: addon ? addonJson({...addon, plan: {...addon.plan, name: addon.plan?.name ?? outcome.plan}}) : null,
     attachment: {config_var: outcome.attachment.configVar, name: outcome.attachment.name},
     created: outcome.created,
     dry_run: outcome.dryRun,

@@ -20,15 +20,13 @@ import type * as Heroku from '@heroku-cli/schema'
 
 import type {History} from './history.js'
 
-import {parseDuration} from '../core/duration.js'
 import {NotFoundError, SecurekeyError} from '../core/errors.js'
 import {configVarOf} from '../core/names.js'
 import {
-  type ConfigVars, pause, type PlatformApi, toPlatformError,
+  type ConfigVars, describeFailure, type PlatformApi,
 } from '../core/platform-api.js'
-import {
-  addonNamed, ownerOf, requireSecurekey, securekeyAddonsOn,
-} from '../core/resolve.js'
+import {ownerOf, securekeyAddons} from '../core/resolve.js'
+import {type PollSchedule, pollUntil} from '../core/wait.js'
 import {parseSecureKey} from '../runtime/key.js'
 import {
   allInSync, compareDynos, compareHolders, type Comparison, type DynoReport, type Holder, type Reading, STATE_LABELS,
@@ -51,15 +49,7 @@ export interface StatusOptions {
   history?: boolean
 }
 
-/** Exit 1 from --check or --wait: the report was printed, not every holder is in sync. */
-export class NotInSyncError extends SecurekeyError {}
-
 const PURPOSE = 'securekey:status compares securekey keys only: name a securekey add-on, or give -a APP alone'
-
-/** A failed read as a holder's reason: Heroku's message, its id and the status. */
-export function describeFailure(error: unknown): string {
-  return toPlatformError(error).describe()
-}
 
 /**
  * The add-ons to report on: the one ADDON names (relative to APP for attachment names), or every securekey add-on
@@ -67,14 +57,15 @@ export function describeFailure(error: unknown): string {
  */
 export async function statusTargets(platform: PlatformApi, options: {addon?: string, app?: string}): Promise<Heroku.AddOn[]> {
   const {addon, app} = options
-  if (addon) return [requireSecurekey(await addonNamed(platform, addon, app), PURPOSE)]
-  if (!app) {
+  if (!addon && !app) {
     throw new NotFoundError('Name a securekey add-on or an app that holds one.', {
       suggestions: ['heroku securekey:status securekey-solid-14332', 'heroku securekey:status -a service-1'],
     })
   }
 
-  const found = await securekeyAddonsOn(platform, app)
+  const found = await securekeyAddons(platform, {
+    addon, app, purpose: PURPOSE, scope: 'held',
+  })
   if (found.length === 0) {
     throw new NotFoundError(`${app} holds no securekey add-on: it neither owns one nor has one attached.`, {
       suggestions: [`heroku securekey:provision -a ${app}`, `heroku securekey:attach ADDON -a ${app}`],
@@ -242,47 +233,19 @@ export async function readStatus(platform: PlatformApi, addons: readonly Heroku.
 export const everyAddonInSync = (statuses: readonly AddonStatus[]): boolean => statuses.every(status => allInSync(status.comparison.summary))
 
 /** Why --check or --wait ends with exit 1: who is not in sync. */
-export function notInSyncError(statuses: readonly AddonStatus[], waited?: string): NotInSyncError {
+export function notInSyncError(statuses: readonly AddonStatus[], waited: string | undefined, document: unknown): SecurekeyError {
   const lagging = statuses.flatMap(status => status.comparison.holders.filter(holder => holder.state !== 'in_sync')
   .map(holder => `${holder.app} (${STATE_LABELS[holder.state]})`))
   const names = [...new Set(lagging)]
   const head = waited ? `Not every app was in sync after ${waited}` : 'Not every app is in sync'
-  return new NotInSyncError(`${head}: ${names.join(', ') || 'no app holds the add-on'}.`, {
+  return new SecurekeyError(`${head}: ${names.join(', ') || 'no app holds the add-on'}.`, {
+    document, id: 'not_in_sync',
     suggestions: waited ? ['heroku securekey:status --wait --timeout 30m -a APP to wait longer'] : [],
   })
 }
 
-export interface PollSchedule {
-  initialMs: number
-  maxMs: number
-}
-
-export const DEFAULT_POLL: PollSchedule = {initialMs: 2000, maxMs: 30_000}
-
-/**
- * The --wait schedule. HEROKU_SECUREKEY_WAIT_INTERVAL_MS (also read by teardown --wait) sets the first pause; the
- * longest pause stays 15 times the first (2 s → 30 s), so a test can poll every 50 ms.
- */
-export function pollSchedule(env: Record<string, string | undefined> = process.env): PollSchedule {
-  const raw = env.HEROKU_SECUREKEY_WAIT_INTERVAL_MS
-  const initialMs = raw === undefined ? undefined : (/^\d+$/.test(raw.trim()) ? Number(raw) : parseDuration(raw))
-  if (initialMs === undefined || initialMs <= 0) return DEFAULT_POLL
-  return {initialMs, maxMs: initialMs * 15}
-}
-
-/**
- * The pause before the next poll: ×1.5 each time up to the cap; twice the cap when RateLimit-Remaining is low (the
- * account's pool refills at about 75 requests a minute, and other tools share it).
- */
-export function nextPollDelay(previousMs: number | undefined, schedule: PollSchedule, rate: {remaining?: number, requestsPerPoll: number}): number {
-  const next = previousMs === undefined ? schedule.initialMs : Math.min(Math.round(previousMs * 1.5), schedule.maxMs)
-  const low = Math.max(100, rate.requestsPerPoll * 10)
-  if (rate.remaining !== undefined && rate.remaining < low) return schedule.maxMs * 2
-  return next
-}
-
 export interface WaitOptions {
-  onPoll?: (statuses: AddonStatus[], nextDelayMs?: number) => void
+  onPoll?: (statuses: readonly AddonStatus[], nextDelayMs?: number) => void
   schedule: PollSchedule
   /** For tests: how to pause (default setTimeout). */
   sleep?: (ms: number) => Promise<void>
@@ -291,23 +254,14 @@ export interface WaitOptions {
 
 /** Polls the config-var comparison until every holder is in sync or the timeout passes. */
 export async function waitForSync(platform: PlatformApi, addons: readonly Heroku.AddOn[], options: WaitOptions): Promise<{inSync: boolean, polls: number, statuses: AddonStatus[]}> {
-  const {onPoll, schedule, sleep = pause, timeoutMs} = options
-  const deadline = Date.now() + timeoutMs
-  let delay: number | undefined
-  for (let polls = 1; ; polls++) {
-    // eslint-disable-next-line no-await-in-loop
-    const statuses = await compareAddons(platform, addons)
-    const inSync = everyAddonInSync(statuses)
-    const left = deadline - Date.now()
-    if (inSync || left <= 0) {
-      onPoll?.(statuses)
-      return {inSync, polls, statuses}
-    }
-
-    const requestsPerPoll = addons.length + new Set(statuses.flatMap(status => status.comparison.holders.map(holder => holder.app))).size
-    delay = nextPollDelay(delay, schedule, {remaining: platform.rateLimitRemaining, requestsPerPoll})
-    onPoll?.(statuses, Math.min(delay, left))
-    // eslint-disable-next-line no-await-in-loop
-    await sleep(Math.min(delay, left))
-  }
+  const {done, polls, value} = await pollUntil<AddonStatus[]>(() => compareAddons(platform, addons), {
+    done: everyAddonInSync,
+    onPoll: options.onPoll,
+    rateLimitRemaining: () => platform.rateLimitRemaining,
+    requestsPerPoll: statuses => addons.length + new Set(statuses.flatMap(status => status.comparison.holders.map(holder => holder.app))).size,
+    schedule: options.schedule,
+    sleep: options.sleep,
+    timeoutMs: options.timeoutMs,
+  })
+  return {inSync: done, polls, statuses: value}
 }

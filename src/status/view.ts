@@ -9,6 +9,7 @@ import {ux} from '@oclif/core/ux'
 
 import type {AddonStatus, DynoOutcome, HistoryOutcome} from './status.js'
 
+import {type AddonJson, addonJson} from '../core/addon-json.js'
 import {formatDuration} from '../core/duration.js'
 import {
   allInSync, type Comparison, type HolderState, type HolderStatus, type KeyPrints, type ReferenceState,
@@ -51,7 +52,7 @@ export interface AppJson extends KeysJson {
 }
 
 export interface AddonStatusJson {
-  addon: {app: string, id: string, name: string, plan: null | string, state: null | string}
+  addon: AddonJson
   apps: AppJson[]
   history?: HistoryJson | {error: string}
   owner: KeysJson & {app: string, attachment: null | string, config_var: null | string, reason: null | string, state: ReferenceState}
@@ -103,12 +104,10 @@ function historyJson(outcome: HistoryOutcome): HistoryJson | {error: string} {
   }
 }
 
-function addonJson(status: AddonStatus): AddonStatusJson {
+function addonStatusJson(status: AddonStatus): AddonStatusJson {
   const {addon, comparison: {holders, reference, summary}} = status
   const json: AddonStatusJson = {
-    addon: {
-      app: addon.app?.name ?? '', id: addon.id ?? '', name: addon.name ?? '', plan: addon.plan?.name ?? null, state: addon.state ?? null,
-    },
+    addon: addonJson(addon),
     apps: holders.map((holder, index) => ({
       app: holder.app,
       attachment: holder.attachment,
@@ -142,7 +141,7 @@ function addonJson(status: AddonStatus): AddonStatusJson {
 
 /** The --json document (its shape is documented in the command's description and the README). */
 export function statusDocument(statuses: readonly AddonStatus[]): StatusDocument {
-  const addons = statuses.map(status => addonJson(status))
+  const addons = statuses.map(status => addonStatusJson(status))
   const total = addons.reduce((sum, addon) => sum + addon.summary.total, 0)
   const inSync = addons.reduce((sum, addon) => sum + addon.summary.in_sync, 0)
   return {
@@ -316,36 +315,4 @@ export function waitStatus(statuses: readonly AddonStatus[], nextDelayMs: number
   const others = STATES.filter(state => state !== 'in_sync')
   .flatMap(state => holders.filter(holder => holder.state === state).map(holder => `${holder.app} ${STATE_LABELS[state]}`))
   return `${inSync}/${total} in sync${others.length > 0 ? ` (${[...new Set(others)].join(', ')})` : ''}${nextDelayMs === undefined ? '' : `, next check in ${formatDuration(nextDelayMs)}`}`
-}
-
-export interface WaitProgress {
-  polled(statuses: readonly AddonStatus[], nextDelayMs?: number): void
-  start(): void
-  stop(inSync: boolean, timeout: string): void
-}
-
-/**
- * How --wait shows its polls: a spinner whose status changes on a terminal; one line a poll on stderr otherwise, since
- * oclif's plain spinner would run the updates together on a single line of a CI log.
- */
-export function waitProgress(terminal = Boolean(process.stderr.isTTY)): WaitProgress {
-  const action = 'Waiting until every app is in sync'
-  if (terminal) {
-    return {
-      polled(statuses, next) {
-        ux.action.status = waitStatus(statuses, next)
-      },
-      start: () => ux.action.start(action),
-      stop: (inSync, timeout) => ux.action.stop(inSync ? 'in sync' : `timed out after ${timeout}`),
-    }
-  }
-
-  return {
-    polled(statuses, next) {
-      // The last poll (no next check) is announced by stop().
-      if (next !== undefined) ux.stderr(`  ${waitStatus(statuses, next)}`)
-    },
-    start: () => ux.stderr(`${action}...`),
-    stop: (inSync, timeout) => ux.stderr(inSync ? '  every app is in sync' : `  timed out after ${timeout}`),
-  }
 }

@@ -20,22 +20,20 @@
  */
 import type * as Heroku from '@heroku-cli/schema'
 
-import {AmbiguousError, ConfirmationRequiredError, SecurekeyError} from '../core/errors.js'
+import {checkConfirmations, confirmAction, type Confirmer} from '../core/confirm.js'
+import {AmbiguousError, NotOwnerError} from '../core/errors.js'
 import {configVarOf} from '../core/names.js'
 import {
-  type Attachment, isNotFound, pause, PlatformApi, PlatformError,
+  type Attachment, isNotFound, type PlatformApi, PlatformError,
 } from '../core/platform-api.js'
-import {
-  addonNamed, ownerOf, requireSecurekey, securekeyAddonsOn,
-} from '../core/resolve.js'
+import {type Progress, silentProgress} from '../core/progress.js'
+import {ownerOf, securekeyAddons} from '../core/resolve.js'
+import {DEFAULT_POLL, type PollSchedule, pollUntil} from '../core/wait.js'
 
 const PURPOSE = 'securekey:teardown only removes securekey add-ons'
 
 /** Detach rounds before giving up on apps that keep attaching while the teardown runs. */
 export const MAX_DETACH_ROUNDS = 2
-
-/** Heroku's own CLI polls every 5 s while an add-on changes state. */
-export const DEFAULT_WAIT_INTERVAL_MS = 5000
 
 export interface AttachmentRef {
   id: string
@@ -78,7 +76,7 @@ export interface DetachOutcome extends PlannedDetach {
   late: boolean
 }
 
-export type StopReason = 'destroy_failed' | 'detach_failed' | 'still_attaching'
+export type StopReason = 'destroy_failed' | 'detach_failed' | 'listing_failed' | 'still_attaching' | 'wait_failed'
 
 export interface TeardownResult {
   complete: boolean
@@ -89,29 +87,13 @@ export interface TeardownResult {
   stopped?: {message: string, reason: StopReason}
 }
 
-export interface TeardownObserver {
-  destroyed?(state: 'deprovisioned' | 'deprovisioning'): void
-  destroyFailed?(): void
-  destroying?(): void
-  detached?(outcome: DetachOutcome): void
-  detaching?(peers: PlannedDetach[], round: number): void
-  roundDone?(outcomes: DetachOutcome[]): void
-  waited?(): void
-  waiting?(): void
-}
-
 export interface ExecuteOptions {
-  observer?: TeardownObserver
+  /** How --wait polls (core/wait.ts). */
+  poll?: PollSchedule
+  progress?: Progress
   /** Poll until the add-on is gone after a 202. */
   wait?: boolean
-  waitIntervalMs?: number
 }
-
-/** The teardown was stopped before it finished; the state left is consistent and a re-run completes it. */
-export class TeardownStoppedError extends SecurekeyError {}
-
-/** The app given with -a is attached to the add-on but does not own it. */
-export class NotOwnerError extends SecurekeyError {}
 
 const plannedDetach = (attachment: Attachment): PlannedDetach => ({
   app: attachment.app?.name ?? attachment.app?.id ?? 'unknown app',
@@ -150,16 +132,6 @@ export function teardownCommand(plan: TeardownPlan, confirm = true): string {
   return `heroku securekey:teardown ${plan.addon.name} -a ${plan.owner}${confirm ? ` --confirm ${plan.owner}` : ''}`
 }
 
-/** By name or UUID with a GET; only an attachment name (relative to `app`) needs the resolve action. */
-async function addonReferenced(platform: PlatformApi, reference: string, app: string): Promise<Heroku.AddOn> {
-  try {
-    return await platform.addon(reference)
-  } catch (error) {
-    if (!isNotFound(error)) throw error
-    return addonNamed(platform, reference, app)
-  }
-}
-
 function notOwner(addon: Heroku.AddOn, app: string, attachmentsOnApp: readonly Attachment[]): NotOwnerError {
   const owner = ownerOf(addon)
   const names = attachmentsOnApp.map(attachment => attachment.name ?? '').filter(Boolean)
@@ -182,14 +154,16 @@ function notOwner(addon: Heroku.AddOn, app: string, attachmentsOnApp: readonly A
  */
 export async function teardownTarget(platform: PlatformApi, options: {addon?: string, app: string}): Promise<TeardownTarget | undefined> {
   const {app} = options
+  const found = await securekeyAddons(platform, {
+    addon: options.addon, app, purpose: PURPOSE, scope: 'held',
+  })
   if (options.addon) {
-    const addon = requireSecurekey(await addonReferenced(platform, options.addon, app), PURPOSE)
+    const [addon] = found
     const attachments = await platform.attachmentsOf(addon.id ?? addon.name!)
     if (ownerOf(addon) !== app) throw notOwner(addon, app, attachments.filter(attachment => attachment.app?.name === app))
     return {addon, attachments}
   }
 
-  const found = await securekeyAddonsOn(platform, app)
   const owned = found.filter(addon => ownerOf(addon) === app)
   if (owned.length > 1) {
     const names = owned.map(addon => addon.name).join(', ')
@@ -210,36 +184,21 @@ export async function teardownTarget(platform: PlatformApi, options: {addon?: st
 }
 
 /**
- * `--confirm OWNER`, or the owner's name typed on a terminal. Without either, stops with how to confirm. Nothing has
- * been changed when this throws.
+ * `--confirm OWNER`, or the owner's name typed on a terminal (core/confirm.ts). Without either, stops with how to
+ * confirm. Nothing has been changed when this throws.
  */
-export async function confirmTeardown(plan: TeardownPlan, options: {
-  confirm?: string
-  interactive: boolean
-  prompt: (request: {comparison: string, warningMessage: string}) => Promise<void>
-}): Promise<void> {
+export async function confirmTeardown(plan: TeardownPlan, confirmer: Confirmer): Promise<void> {
   const {owner} = plan
-  const retry = teardownCommand(plan)
-  if (options.confirm !== undefined) {
-    if (options.confirm === owner) return
-    throw new SecurekeyError(`--confirm ${options.confirm} does not match ${owner}, the app that owns ${plan.addon.name}: nothing was changed.`, {suggestions: [retry]})
-  }
-
-  const summary = `This detaches ${plan.addon.name} from ${plan.peers.length === 0 ? 'no other app' : [...new Set(plan.peers.map(peer => peer.app))].join(', ')} and destroys it on ${owner}.`
-  if (!options.interactive) {
-    throw new ConfirmationRequiredError(`${summary} There is no terminal to confirm on: re-run with --confirm ${owner}.`, {suggestions: [retry]})
-  }
-
-  try {
-    await options.prompt({comparison: owner, warningMessage: `Destructive action\n${summary}`})
-  } catch (error) {
-    throw new SecurekeyError(`${(error as Error).message} Nothing was changed.`, {suggestions: [retry]})
-  }
+  checkConfirmations(confirmer.confirmed, [owner], {of: plan.addon.name})
+  const others = plan.peers.length === 0 ? 'no other app' : [...new Set(plan.peers.map(peer => peer.app))].join(', ')
+  await confirmAction({
+    app: owner, rerun: teardownCommand(plan), warning: `This detaches ${plan.addon.name} from ${others} and destroys it on ${owner}.`,
+  }, confirmer)
 }
 
 const errorOf = (error: PlatformError) => ({id: error.id, message: error.message, status: error.status})
 
-async function detachAll(platform: PlatformApi, peers: readonly PlannedDetach[], late: boolean, observer: TeardownObserver): Promise<DetachOutcome[]> {
+async function detachAll(platform: PlatformApi, peers: readonly PlannedDetach[], late: boolean): Promise<DetachOutcome[]> {
   return platform.each(peers, async peer => {
     let outcome: DetachOutcome
     try {
@@ -251,7 +210,6 @@ async function detachAll(platform: PlatformApi, peers: readonly PlannedDetach[],
       outcome = error.status === 404 ? {...peer, late} : {...peer, error: errorOf(error), late}
     }
 
-    observer.detached?.(outcome)
     return outcome
   })
 }
@@ -276,9 +234,19 @@ function stop(plan: TeardownPlan, result: TeardownResult, reason: StopReason, de
     break
   }
 
+  case 'listing_failed': {
+    message = `Teardown stopped: listing ${plan.addon.name}'s attachments before the destroy failed: ${detail}. It was not destroyed.${done} R${again.slice(1)}`
+    break
+  }
+
   case 'still_attaching': {
     const attaching = `apps keep attaching to ${plan.addon.name} while it is torn down (now ${detail})`
     message = `Teardown stopped: ${attaching}, so it was not destroyed.${done} Stop whatever attaches it, then ${again}`
+    break
+  }
+
+  case 'wait_failed': {
+    message = detail
     break
   }
   }
@@ -286,42 +254,50 @@ function stop(plan: TeardownPlan, result: TeardownResult, reason: StopReason, de
   return {...result, complete: false, stopped: {message, reason}}
 }
 
-/** Polls the add-on until it is gone (404) or reported deprovisioned. */
-export async function waitUntilGone(platform: PlatformApi, addonId: string, intervalMs: number): Promise<void> {
-  for (;;) {
-    // eslint-disable-next-line no-await-in-loop
-    await pause(intervalMs)
+/** Polls the add-on until it is gone (404) or reported deprovisioned; no timeout, like `heroku addons:wait`. */
+export async function waitUntilGone(platform: PlatformApi, addonId: string, schedule: PollSchedule): Promise<void> {
+  const gone = async (): Promise<boolean> => {
     try {
-      // eslint-disable-next-line no-await-in-loop
-      const addon = await platform.addon(addonId)
-      if (addon.state === 'deprovisioned') return
+      return (await platform.addon(addonId)).state === 'deprovisioned'
     } catch (error) {
-      if (isNotFound(error)) return
+      if (isNotFound(error)) return true
       throw error
     }
   }
+
+  await pollUntil(gone, {done: isGone => isGone, rateLimitRemaining: () => platform.rateLimitRemaining, schedule})
 }
+
+const apps = (count: number) => `${count} app${count === 1 ? '' : 's'}`
 
 /**
  * Detaches the planned peers, then lists the attachments again and detaches any app attached in the meantime, up to
  * MAX_DETACH_ROUNDS rounds. Returns the stopped result, or undefined when no peer is left.
  */
-async function detachPeers(platform: PlatformApi, plan: TeardownPlan, result: TeardownResult, observer: TeardownObserver): Promise<TeardownResult | undefined> {
+async function detachPeers(platform: PlatformApi, plan: TeardownPlan, result: TeardownResult, progress: Progress): Promise<TeardownResult | undefined> {
   let pending = plan.peers
   for (let round = 1; ; round++) {
     if (pending.length > 0) {
-      observer.detaching?.(pending, round)
+      progress.start(`Detaching ${plan.addon.name} from ${apps(new Set(pending.map(peer => peer.app)).size)}${round > 1 ? ' attached meanwhile' : ''}`)
       // eslint-disable-next-line no-await-in-loop
-      const outcomes = await detachAll(platform, pending, round > 1, observer)
-      observer.roundDone?.(outcomes)
+      const outcomes = await detachAll(platform, pending, round > 1)
+      const failed = outcomes.filter(outcome => outcome.error)
+      progress.stop(failed.length > 0 ? `${failed.length} of ${outcomes.length} failed` : 'done')
       result.detached.push(...outcomes.filter(outcome => !outcome.error))
-      result.failed.push(...outcomes.filter(outcome => outcome.error))
+      result.failed.push(...failed)
       if (result.failed.length > 0) return stop(plan, result, 'detach_failed')
     }
 
-    // The listing just before the destroy: an app attached since the plan is a peer too.
-    // eslint-disable-next-line no-await-in-loop
-    pending = peersOf(await platform.attachmentsOf(plan.addon.id), plan.owner)
+    // The listing just before the destroy: an app attached since the plan is a peer too. A failed listing stops
+    // here, before the destroy, saying what was done.
+    try {
+      // eslint-disable-next-line no-await-in-loop
+      pending = peersOf(await platform.attachmentsOf(plan.addon.id), plan.owner)
+    } catch (error) {
+      if (!(error instanceof PlatformError)) throw error
+      return stop(plan, result, 'listing_failed', error.describe())
+    }
+
     if (pending.length === 0) return undefined
     if (round >= MAX_DETACH_ROUNDS) return stop(plan, result, 'still_attaching', appList(pending))
   }
@@ -333,12 +309,12 @@ async function detachPeers(platform: PlatformApi, plan: TeardownPlan, result: Te
  * result says what was done and what is left.
  */
 export async function executeTeardown(platform: PlatformApi, plan: TeardownPlan, options: ExecuteOptions = {}): Promise<TeardownResult> {
-  const observer = options.observer ?? {}
+  const progress = options.progress ?? silentProgress
   const result: TeardownResult = {complete: false, detached: [], failed: []}
-  const stopped = await detachPeers(platform, plan, result, observer)
+  const stopped = await detachPeers(platform, plan, result, progress)
   if (stopped) return stopped
 
-  observer.destroying?.()
+  progress.start(`Destroying ${plan.addon.name} on ${plan.owner}`)
   let state: 'deprovisioned' | 'deprovisioning'
   try {
     // No force, on purpose: see the comment at the top of this file.
@@ -346,19 +322,35 @@ export async function executeTeardown(platform: PlatformApi, plan: TeardownPlan,
   } catch (error) {
     if (!isNotFound(error)) {
       if (!(error instanceof PlatformError)) throw error
-      observer.destroyFailed?.()
+      progress.stop('failed')
       return stop(plan, result, 'destroy_failed', error.describe())
     }
 
     state = 'deprovisioned'
   }
 
-  observer.destroyed?.(state)
+  progress.stop(state === 'deprovisioning' ? 'accepted, deprovisioning' : 'done')
   if (state === 'deprovisioning' && options.wait) {
-    observer.waiting?.()
-    await waitUntilGone(platform, plan.addon.id, options.waitIntervalMs ?? DEFAULT_WAIT_INTERVAL_MS)
+    progress.start(`Waiting for ${plan.addon.name} to be deprovisioned`)
+    try {
+      await waitUntilGone(platform, plan.addon.id, options.poll ?? DEFAULT_POLL)
+    } catch (error) {
+      if (!(error instanceof PlatformError)) throw error
+      progress.stop('failed')
+      const waitAgain = `heroku addons:wait ${plan.addon.name}`
+      return {
+        ...result,
+        complete: true,
+        destroyed: {state},
+        stopped: {
+          message: `The destroy of ${plan.addon.name} was accepted and every peer is detached, but checking whether it is gone failed: ${error.describe()}. ${waitAgain} waits for it.`,
+          reason: 'wait_failed',
+        },
+      }
+    }
+
     state = 'deprovisioned'
-    observer.waited?.()
+    progress.stop('gone')
   }
 
   return {...result, complete: true, destroyed: {state}}

@@ -4,12 +4,12 @@
  * document. Only names appear here (apps, add-ons, attachments, config var names), never a config var's value.
  */
 import * as color from '@heroku/heroku-cli-util/color'
-import {ux} from '@oclif/core/ux'
 
 import type {
-  DetachOutcome, PlannedDetach, TeardownObserver, TeardownPlan, TeardownResult,
+  DetachOutcome, PlannedDetach, TeardownPlan, TeardownResult,
 } from './teardown.js'
 
+import {type AddonJson, addonJson} from '../core/addon-json.js'
 import {describeApiError} from '../core/platform-api.js'
 import {teardownCommand} from './teardown.js'
 
@@ -18,15 +18,6 @@ export interface DetachEntry {
   app: string
   attachment: {id: string, name: string}
   config_var: string
-}
-
-/** The add-on as the other commands' documents show it: `app` is the owner. */
-export interface AddonJson {
-  app: string
-  id: string
-  name: string
-  plan: null | string
-  state: null | string
 }
 
 /** The --json document. `plan` and `addon` are null when there was nothing to tear down; `results` on a dry run. */
@@ -49,8 +40,6 @@ export interface TeardownDocument {
 
 const entry = ({app, attachment, configVar}: PlannedDetach): DetachEntry => ({app, attachment, config_var: configVar})
 const outcome = (detach: DetachOutcome) => ({...entry(detach), late: detach.late})
-
-const apps = (count: number) => `${count} app${count === 1 ? '' : 's'}`
 
 export function nothingToTearDown(app: string): string {
   return `${color.app(app)} owns no securekey add-on: nothing to tear down.`
@@ -99,9 +88,9 @@ export function teardownDocument(plan: TeardownPlan | undefined, options: {dryRu
   }
   const {id, name, owner, plan: planName, state} = plan.addon
   return {
-    addon: {
-      app: owner, id, name, plan: planName ?? null, state: state ?? null,
-    },
+    addon: addonJson({
+      app: {name: owner}, id, name, plan: {name: planName}, state,
+    }),
     complete: result?.complete ?? false,
     dry_run: dryRun,
     plan: {
@@ -117,34 +106,5 @@ export function teardownDocument(plan: TeardownPlan | undefined, options: {dryRu
         stopped: result.stopped ?? null,
       }
       : null,
-  }
-}
-
-/** Spinners on stderr while the teardown runs: one a detach round, one for the destroy, one for --wait. */
-export function spinnerObserver(plan: TeardownPlan): TeardownObserver {
-  const addon = color.addon(plan.addon.name)
-  return {
-    destroyed(state) {
-      ux.action.stop(state === 'deprovisioning' ? 'accepted, deprovisioning' : 'done')
-    },
-    destroyFailed() {
-      ux.action.stop(color.failure('failed'))
-    },
-    destroying() {
-      ux.action.start(`Destroying ${addon} on ${color.app(plan.owner)}`)
-    },
-    detaching(peers, round) {
-      ux.action.start(`Detaching ${addon} from ${apps(new Set(peers.map(peer => peer.app)).size)}${round > 1 ? ' attached meanwhile' : ''}`)
-    },
-    roundDone(outcomes) {
-      const failed = outcomes.filter(outcome => outcome.error).length
-      ux.action.stop(failed > 0 ? color.failure(`${failed} of ${outcomes.length} failed`) : 'done')
-    },
-    waited() {
-      ux.action.stop('gone')
-    },
-    waiting() {
-      ux.action.start(`Waiting for ${addon} to be deprovisioned`)
-    },
   }
 }

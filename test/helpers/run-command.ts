@@ -1,6 +1,10 @@
 /**
  * Runs one plugin command in this process and captures what a user would see: stdout, stderr and the exit code.
  * HTTP goes wherever HEROKU_HOST points (nock's default api.heroku.com, or a sandbox on 127.0.0.1).
+ *
+ * Not @heroku-cli/test-utils: its latest release (0.1.1) is built on @oclif/core 2, @heroku-cli/command 11, chai 4 and
+ * nock 13, and this project runs @oclif/core 4, @heroku-cli/command 13, chai 6 and nock 14; its runCommand would load a
+ * second oclif. The capture below is the part of it this project needs.
  */
 import {Config} from '@oclif/core'
 import {ux} from '@oclif/core/ux'

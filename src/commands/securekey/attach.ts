@@ -64,14 +64,11 @@ One app failing does not stop the others; the exit code is non-zero if any faile
     const plan = await planAttach(this.platform, input, peers)
     for (const line of attachPlanLines(plan, flags['dry-run'])) this.log(line)
 
-    const outcome = flags['dry-run'] ? await previewAttach(this.platform, plan, confirmer) : await executeAttach(this.platform, plan, confirmer)
+    const outcome = flags['dry-run'] ? await previewAttach(this.platform, plan, confirmer) : await executeAttach(this.platform, plan, confirmer, this.progress)
     for (const line of attachOutcomeLines(outcome)) this.log(line)
     for (const warning of attachWarnings(outcome)) this.warn(warning)
     const document = attachDocument(outcome)
-    if (anyFailed(outcome)) {
-      if (this.jsonEnabled()) this.logJson(document)
-      throw new SecurekeyError(attachFailureMessage(outcome))
-    }
+    if (anyFailed(outcome)) throw new SecurekeyError(attachFailureMessage(outcome), {document, id: 'failed'})
 
     return document
   }

@@ -1,8 +1,9 @@
 import {flags} from '@heroku-cli/command'
 
-import {SecurekeyCommand, waitIntervalFlag} from '../../core/base.js'
+import {SecurekeyCommand} from '../../core/base.js'
 import {terminalConfirmer} from '../../core/confirm.js'
 import {prose} from '../../core/prose.js'
+import {pollSchedule} from '../../core/wait.js'
 import {provision} from '../../provision/provision.js'
 import {type ProvisionDocument, provisionDocument, provisionLines} from '../../provision/view.js'
 
@@ -14,7 +15,7 @@ Prints the add-on, its owner, plan, the config var the API reports (SECURE_KEY u
 
 When the attachment name is already taken on the app, the API asks for a confirmation: type the app's name at the prompt, or pass --confirm APP.
 Without a terminal and without --confirm, the command stops, changing nothing, with a non-zero exit.
-An add-on still provisioning is reported with the command to wait for it; --wait polls every 5 s (HEROKU_SECUREKEY_WAIT_INTERVAL_MS changes that).
+An add-on still provisioning is reported with the command to wait for it; --wait polls from every 2 s, backing off to 30 s (HEROKU_SECUREKEY_WAIT_INTERVAL_MS sets the first pause).
 
 --json prints one document:
   {"addon": {"id", "name", "app", "plan", "state"} | null,  (null: a dry run that would create one)
@@ -37,7 +38,6 @@ An add-on still provisioning is reported with the command to wait for it; --wait
     plan: flags.string({default: 'fortnightly', description: 'securekey plan'}),
     remote: flags.remote(),
     wait: flags.boolean({description: 'wait until the add-on is provisioned, then show its fingerprint'}),
-    'wait-interval': waitIntervalFlag,
   }
   static summary = 'create the securekey add-on an app owns and shares, or show the one it already owns'
 
@@ -51,7 +51,8 @@ An add-on still provisioning is reported with the command to wait for it; --wait
       dryRun: flags['dry-run'],
       name: flags.name,
       plan: flags.plan,
-      pollIntervalMs: flags['wait-interval'],
+      poll: pollSchedule(),
+      progress: this.progress,
       wait: flags.wait,
     })
     for (const line of provisionLines(outcome, flags.app)) this.log(line)

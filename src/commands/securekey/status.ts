@@ -4,11 +4,12 @@ import {Args, Flags} from '@oclif/core'
 import {SecurekeyCommand} from '../../core/base.js'
 import {formatDuration, parseDuration} from '../../core/duration.js'
 import {prose} from '../../core/prose.js'
+import {pollSchedule} from '../../core/wait.js'
 import {
-  addDetails, type AddonStatus, everyAddonInSync, notInSyncError, pollSchedule, readStatus, statusTargets, waitForSync,
+  addDetails, type AddonStatus, everyAddonInSync, notInSyncError, readStatus, statusTargets, waitForSync,
 } from '../../status/status.js'
 import {
-  renderStatus, type StatusDocument, statusDocument, waitProgress,
+  renderStatus, type StatusDocument, statusDocument, waitStatus,
 } from '../../status/view.js'
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000
@@ -75,10 +76,11 @@ low); HEROKU_SECUREKEY_WAIT_INTERVAL_MS sets the first pause.`
     let waited: string | undefined
     if (flags.wait) {
       const timeoutMs = flags.timeout ?? DEFAULT_TIMEOUT_MS
-      const progress = waitProgress()
-      progress.start()
-      const result = await waitForSync(this.platform, addons, {onPoll: progress.polled, schedule: pollSchedule(), timeoutMs})
-      progress.stop(result.inSync, formatDuration(timeoutMs))
+      this.progress.start('Waiting until every app is in sync')
+      const result = await waitForSync(this.platform, addons, {
+        onPoll: (polled, next) => next !== undefined && this.progress.update(waitStatus(polled, next)), schedule: pollSchedule(), timeoutMs,
+      })
+      this.progress.stop(result.inSync ? 'every app is in sync' : `timed out after ${formatDuration(timeoutMs)}`)
       statuses = result.statuses
       if (!result.inSync) waited = formatDuration(timeoutMs)
       await addDetails(this.platform, statuses, {dynos: flags.dynos, history: flags.history})
@@ -89,9 +91,8 @@ low); HEROKU_SECUREKEY_WAIT_INTERVAL_MS sets the first pause.`
     const document = statusDocument(statuses)
     if (!this.jsonEnabled()) renderStatus(statuses)
     if ((flags.check || flags.wait) && !everyAddonInSync(statuses)) {
-      // The report is the point even when it fails the check: print it, then exit 1 with who is out of sync.
-      if (this.jsonEnabled()) this.logJson(document)
-      throw notInSyncError(statuses, waited)
+      // The report is the point even when it fails the check: it is printed, then exit 1 with who is out of sync.
+      throw notInSyncError(statuses, waited, document)
     }
 
     return document

@@ -1,14 +1,16 @@
 import {flags} from '@heroku-cli/command'
-import * as hux from '@heroku/heroku-cli-util/hux'
 import {Args} from '@oclif/core'
 
-import {SecurekeyCommand, waitIntervalFlag} from '../../core/base.js'
+import {SecurekeyCommand} from '../../core/base.js'
+import {terminalConfirmer} from '../../core/confirm.js'
+import {SecurekeyError} from '../../core/errors.js'
 import {prose} from '../../core/prose.js'
+import {pollSchedule} from '../../core/wait.js'
 import {
-  confirmTeardown, executeTeardown, planTeardown, TeardownStoppedError, teardownTarget,
+  confirmTeardown, executeTeardown, planTeardown, teardownTarget,
 } from '../../teardown/teardown.js'
 import {
-  dryRunLines, nothingToTearDown, planLines, resultLines, spinnerObserver, type TeardownDocument, teardownDocument,
+  dryRunLines, nothingToTearDown, planLines, resultLines, type TeardownDocument, teardownDocument,
 } from '../../teardown/view.js'
 
 export default class Teardown extends SecurekeyCommand {
@@ -20,7 +22,7 @@ Shows the plan first (each peer, the config var it loses, the destroy), asks for
 detaches every peer, lists the attachments again, and destroys the add-on on its owner without force, so that no app
 is cut off unannounced. If a step fails, nothing is destroyed and running the same command again finishes the job.
 An app that owns no securekey add-on has nothing to tear down: that is not an error.
-Set HEROKU_SECUREKEY_WAIT_INTERVAL_MS to change how often --wait polls (default 5000).
+--wait polls from every 2 s, backing off to 30 s (HEROKU_SECUREKEY_WAIT_INTERVAL_MS sets the first pause).
 
 --json prints one document (also when the teardown stops; then complete is false and the exit code 1):
   {"addon": {"app", "id", "name", "plan", "state"} | null, "complete", "dry_run",
@@ -43,7 +45,6 @@ addon and plan are null when the app owns nothing to tear down; results is null 
     'dry-run': flags.boolean({default: false, description: 'print the plan and stop, changing nothing'}),
     remote: flags.remote(),
     wait: flags.boolean({default: false, description: 'wait until the add-on is gone when the provider deprovisions it later'}),
-    'wait-interval': waitIntervalFlag,
   }
   static summary = 'detach a securekey add-on from every peer app, then destroy it on its owner'
 
@@ -63,18 +64,11 @@ addon and plan are null when the app owns nothing to tear down; results is null 
       return teardownDocument(plan, {dryRun})
     }
 
-    await confirmTeardown(plan, {confirm: flags.confirm, interactive: Boolean(process.stdin.isTTY), prompt: hux.confirmCommand})
-    const result = await executeTeardown(this.platform, plan, {
-      observer: spinnerObserver(plan),
-      wait: flags.wait,
-      waitIntervalMs: flags['wait-interval'],
-    })
+    await confirmTeardown(plan, terminalConfirmer(flags.confirm === undefined ? [] : [flags.confirm]))
+    const result = await executeTeardown(this.platform, plan, {poll: pollSchedule(), progress: this.progress, wait: flags.wait})
     this.log(resultLines(plan, result).join('\n'))
     const document = teardownDocument(plan, {dryRun, result})
-    if (result.stopped) {
-      if (this.jsonEnabled()) this.logJson(document)
-      throw new TeardownStoppedError(result.stopped.message)
-    }
+    if (result.stopped) throw new SecurekeyError(result.stopped.message, {document, id: 'stopped'})
 
     return document
   }

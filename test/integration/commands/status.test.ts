@@ -59,12 +59,12 @@ describe('securekey:status against the sandbox', () => {
       expectNoKeyValue(result, keysIn(sandbox, apps))
     })
 
-    it('with an add-on name: the resolve, the attachments and N config reads, nothing else', async () => {
+    it('with an add-on name: one read of the add-on, the attachments and N config reads, nothing else', async () => {
       const result = await run(sandbox, [addon.name, '--check'])
 
       expect(result.exitCode, result.stderr).to.equal(0)
       const log = sandbox.control.requests()
-      expect(log.map(entry => `${entry.method} ${entry.path}`).slice(0, 2)).to.deep.equal(['POST /actions/addons/resolve', `GET /addons/${addon.id}/addon-attachments`])
+      expect(log.map(entry => `${entry.method} ${entry.path}`).slice(0, 2)).to.deep.equal([`GET /addons/${addon.name}`, `GET /addons/${addon.id}/addon-attachments`])
       expect(configReads(log)).to.have.length(3)
       expect(log).to.have.length(5)
       expectOneWave(configReads(log))

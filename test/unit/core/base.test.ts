@@ -9,10 +9,10 @@ describe('the base command', () => {
   afterEach(() => nock.cleanAll())
 
   it('prints an API error as one sentence with its id and status, and exits 1', async () => {
-    nock(API).get('/apps/service-9/addons').reply(404, {id: 'not_found', message: 'Couldn\'t find that app.', resource: 'app'})
+    nock(API).get('/apps/service-9/addons').reply(400, {id: 'bad_request', message: 'Invalid request.'})
     const result = await runCommand(Status, ['-a', 'service-9'], UNIT_ENV)
     expect(result.exitCode).to.equal(1)
-    expect(result.stderr).to.include('Couldn\'t find that app. (not_found, HTTP 404)')
+    expect(result.stderr).to.include('Invalid request. (bad_request, HTTP 400)')
   })
 
   it('names the cause when the API cannot be reached, without an id or status', async () => {
@@ -23,14 +23,24 @@ describe('the base command', () => {
   })
 
   it('with --json, prints the error as the one document on stdout too', async () => {
-    nock(API).get('/apps/service-9/addons').reply(404, {id: 'not_found', message: 'Couldn\'t find that app.', resource: 'app'})
+    nock(API).get('/apps/service-9/addons').reply(400, {id: 'bad_request', message: 'Invalid request.'})
     const result = await runCommand(Status, ['-a', 'service-9', '--json'], UNIT_ENV)
     expect(result.exitCode).to.equal(1)
     expect(JSON.parse(result.stdout)).to.deep.equal({
       error: {
-        id: 'not_found', message: 'Couldn\'t find that app.', status: 404, suggestions: [],
+        id: 'bad_request', message: 'Invalid request.', status: 400, suggestions: [],
       },
     })
+  })
+
+  it('names the app a command was given when the API cannot find it', async () => {
+    nock(API).get('/apps/service-9/addons').reply(404, {id: 'not_found', message: 'Couldn\'t find that app.', resource: 'app'})
+    const result = await runCommand(Status, ['-a', 'service-9', '--json'], UNIT_ENV)
+    expect(result.exitCode).to.equal(1)
+    const {error} = JSON.parse(result.stdout)
+    expect(error.id).to.equal('not_found')
+    expect(error.message).to.include('Couldn\'t find the app service-9')
+    expect(result.stderr).to.include('Couldn\'t find the app service-9')
   })
 
   it('with --json, names the plugin\'s own errors by kind', async () => {

@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import {
-  checkConfirmations, type Confirmer, confirmReplacement, sendConfirmed,
+  checkConfirmations, confirmAction, type Confirmer, sendConfirmed,
 } from '../../../src/core/confirm.js'
 import {ConfirmationRequiredError} from '../../../src/core/errors.js'
 import {PlatformError} from '../../../src/core/platform-api.js'
@@ -29,16 +29,16 @@ function taken(status = 423, app?: string): PlatformError {
 const request = {app: 'service-2', rerun: 'heroku securekey:attach x -a service-2 --confirm service-2', warning: 'SECURE is taken on service-2.'}
 
 describe('confirmation', () => {
-  describe('confirmReplacement', () => {
+  describe('confirmAction', () => {
     it('agrees at once when --confirm names the app, asking nothing', async () => {
       const user = confirmer({confirmed: ['service-2'], interactive: true})
-      expect(await confirmReplacement(request, user)).to.equal('flag')
+      expect(await confirmAction(request, user)).to.equal('flag')
       expect(user.asked).to.deep.equal([])
     })
 
     it('stops with ConfirmationRequiredError and the --confirm to add when there is no terminal', async () => {
       const user = confirmer({confirmed: ['service-3']})
-      const error = await confirmReplacement(request, user).catch((error_: unknown) => error_)
+      const error = await confirmAction(request, user).catch((error_: unknown) => error_)
       expect(error).to.be.instanceOf(ConfirmationRequiredError)
       expect((error as ConfirmationRequiredError).message).to.include('SECURE is taken on service-2.').and.include('--confirm service-2')
       expect((error as ConfirmationRequiredError).suggestions).to.deep.equal([request.rerun])
@@ -47,14 +47,14 @@ describe('confirmation', () => {
 
     it('on a terminal, asks for the app name and agrees when it is typed', async () => {
       const user = confirmer({answers: ['service-2'], interactive: true})
-      expect(await confirmReplacement(request, user)).to.equal('prompt')
+      expect(await confirmAction(request, user)).to.equal('prompt')
       expect(user.asked).to.have.length(1)
       expect(user.asked[0]).to.include('service-2').and.include('--confirm service-2')
     })
 
     it('on a terminal, refuses when another name is typed', async () => {
       const user = confirmer({answers: ['service-3'], interactive: true})
-      const error = await confirmReplacement(request, user).catch((error_: unknown) => error_)
+      const error = await confirmAction(request, user).catch((error_: unknown) => error_)
       expect(error).to.be.instanceOf(ConfirmationRequiredError)
       expect((error as Error).message).to.include('Nothing was changed on service-2')
     })
@@ -76,8 +76,8 @@ describe('confirmation', () => {
         },
       }
       const results = await Promise.all([
-        confirmReplacement(request, user),
-        confirmReplacement({...request, app: 'service-3'}, user),
+        confirmAction(request, user),
+        confirmAction({...request, app: 'service-3'}, user),
       ])
       expect(results).to.deep.equal(['prompt', 'prompt'])
       expect(most).to.equal(1)

@@ -3,12 +3,14 @@ import type * as Heroku from '@heroku-cli/schema'
 
 import {expect} from 'chai'
 
-import {ConfirmationRequiredError, SecurekeyError, WrongServiceError} from '../../../src/core/errors.js'
+import {
+  ConfirmationRequiredError, NotOwnerError, SecurekeyError, WrongServiceError,
+} from '../../../src/core/errors.js'
 import {
   type Attachment, mapPool, type PlatformApi, PlatformError,
 } from '../../../src/core/platform-api.js'
 import {
-  confirmTeardown, executeTeardown, MAX_DETACH_ROUNDS, NotOwnerError, planTeardown, type TeardownPlan, teardownTarget,
+  confirmTeardown, executeTeardown, MAX_DETACH_ROUNDS, planTeardown, teardownTarget,
 } from '../../../src/teardown/teardown.js'
 
 const ADDON_ID = '00000000-0000-4000-8000-000000000001'
@@ -142,50 +144,50 @@ describe('teardown', () => {
   })
 
   describe('confirmTeardown', () => {
-    let asked: Array<{comparison: string, warningMessage: string}>
-    const prompt = async (request: {comparison: string, warningMessage: string}) => {
-      asked.push(request)
-    }
+    let asked: string[]
+    const confirmer = (options: {answer?: string, confirmed?: string[], interactive: boolean}) => ({
+      confirmed: options.confirmed ?? [],
+      interactive: options.interactive,
+      async prompt(question: string) {
+        asked.push(question)
+        return options.answer ?? ''
+      },
+    })
 
     beforeEach(() => {
       asked = []
     })
 
     it('goes ahead without a prompt when --confirm names the owner', async () => {
-      await confirmTeardown(plan(), {confirm: 'service-1', interactive: true, prompt})
+      await confirmTeardown(plan(), confirmer({confirmed: ['service-1'], interactive: true}))
       expect(asked).to.deep.equal([])
     })
 
     it('refuses a --confirm naming another app, without prompting', async () => {
-      const error = await confirmTeardown(plan(), {confirm: 'service-2', interactive: true, prompt}).catch((error: unknown) => error)
+      const error = await confirmTeardown(plan(), confirmer({confirmed: ['service-2'], interactive: true})).catch((error: unknown) => error)
       expect(error).to.be.instanceOf(SecurekeyError)
       expect((error as Error).message).to.equal('--confirm service-2 does not match service-1, the app that owns securekey-solid-14332: nothing was changed.')
       expect(asked).to.deep.equal([])
     })
 
     it('stops with how to confirm when there is no terminal and no --confirm', async () => {
-      const error = await confirmTeardown(plan(), {interactive: false, prompt}).catch((error: unknown) => error)
+      const error = await confirmTeardown(plan(), confirmer({interactive: false})).catch((error: unknown) => error)
       expect(error).to.be.instanceOf(ConfirmationRequiredError)
       expect((error as Error).message).to.include('detaches securekey-solid-14332 from service-2, service-3 and destroys it on service-1')
       expect((error as Error).message).to.include('re-run with --confirm service-1')
       expect((error as SecurekeyError).suggestions).to.deep.equal(['heroku securekey:teardown securekey-solid-14332 -a service-1 --confirm service-1'])
     })
 
-    it('asks a terminal user to type the owner\'s name, describing the plan', async () => {
-      await confirmTeardown(plan(), {interactive: true, prompt})
+    it('asks a terminal user to type the owner\'s name', async () => {
+      await confirmTeardown(plan(), confirmer({answer: 'service-1', interactive: true}))
       expect(asked).to.have.length(1)
-      expect(asked[0].comparison).to.equal('service-1')
-      expect(asked[0].warningMessage).to.include('detaches securekey-solid-14332 from service-2, service-3')
+      expect(asked[0]).to.include('type service-1')
     })
 
     it('turns a wrong answer at the prompt into an error saying nothing was changed', async () => {
-      const refuse = async () => {
-        throw new Error('Confirmation did not match service-1. Aborted.')
-      }
-
-      const error = await confirmTeardown(plan(), {interactive: true, prompt: refuse}).catch((error: unknown) => error)
+      const error = await confirmTeardown(plan(), confirmer({answer: 'service-2', interactive: true})).catch((error: unknown) => error)
       expect(error).to.be.instanceOf(SecurekeyError)
-      expect((error as Error).message).to.equal('Confirmation did not match service-1. Aborted. Nothing was changed.')
+      expect((error as Error).message).to.equal('Confirmation did not match service-1. Nothing was changed on service-1.')
     })
   })
 
@@ -345,25 +347,24 @@ describe('teardown', () => {
       fake.destroyAnswer.pending = true
       const deprovisioning = {...addonOf('service-1', 'securekey', ADDON.name, 'deprovisioning'), id: ADDON_ID}
       fake.addonAnswers = [deprovisioning, deprovisioning, new PlatformError(404, 'not_found', 'Couldn\'t find that add on.')]
-      const result = await executeTeardown(asPlatform(fake), plan(), {wait: true, waitIntervalMs: 1})
+      const result = await executeTeardown(asPlatform(fake), plan(), {poll: {initialMs: 1, maxMs: 1}, wait: true})
       expect(fake.calls.filter(call => call[0] === 'addon')).to.deep.equal([['addon', ADDON_ID], ['addon', ADDON_ID], ['addon', ADDON_ID]])
       expect(result.destroyed).to.deep.equal({state: 'deprovisioned'})
     })
 
-    it('tells the observer about each step in order', async () => {
+    it('reports each step to the progress display in order', async () => {
       const fake = new FakePlatform()
       const events: string[] = []
-      const planned: TeardownPlan = plan()
-      await executeTeardown(asPlatform(fake), planned, {
-        observer: {
-          destroyed: state => events.push(`destroyed ${state}`),
-          destroying: () => events.push('destroying'),
-          detached: outcome => events.push(`detached ${outcome.app}`),
-          detaching: (peers, round) => events.push(`detaching ${peers.length} round ${round}`),
-          roundDone: outcomes => events.push(`round done ${outcomes.length}`),
+      await executeTeardown(asPlatform(fake), plan(), {
+        progress: {
+          start: action => events.push(`start ${action}`),
+          stop: result => events.push(`stop ${result}`),
+          update: status => events.push(`update ${status}`),
         },
       })
-      expect(events).to.deep.equal(['detaching 2 round 1', 'detached service-2', 'detached service-3', 'round done 2', 'destroying', 'destroyed deprovisioned'])
+      expect(events).to.deep.equal([
+        'start Detaching securekey-solid-14332 from 2 apps', 'stop done', 'start Destroying securekey-solid-14332 on service-1', 'stop done',
+      ])
     })
   })
 })

@@ -71,7 +71,7 @@ describe('securekey:attach', () => {
     })
     expect(JSON.parse(result.stdout)).to.deep.equal({
       addon: {
-        app: 'service-1', id: ADDON.id, name: ADDON.name, plan: 'securekey:fortnightly',
+        app: 'service-1', id: ADDON.id, name: ADDON.name, plan: 'securekey:fortnightly', state: 'provisioned',
       },
       attachment: {config_var: 'SERVICE_ONE_SECURE_KEY', name: 'SERVICE_ONE_SECURE'},
       dry_run: false,
