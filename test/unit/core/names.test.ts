@@ -5,7 +5,7 @@ import {expect} from 'chai'
 
 import type {Attachment} from '../../../src/core/platform-api.js'
 
-import {SecurekeyError} from '../../../src/core/errors.js'
+import {InvalidInputError, SecurekeyError} from '../../../src/core/errors.js'
 import {
   attachmentNameOf, checkAddonName, checkAppName, checkAttachmentName, checkPlanName, configVarFor, configVarOf, defaultAttachmentName, keyVarOf,
 } from '../../../src/core/names.js'
@@ -62,8 +62,14 @@ describe('attachment-name', () => {
       expect(() => checkAttachmentName('service-one')).to.throw(SecurekeyError, /Did you mean SERVICE_ONE\?/)
     })
 
+    it('refuses an empty name and one over 50 characters as invalid input, without echoing it', () => {
+      expect(() => checkAttachmentName('')).to.throw(InvalidInputError, '--as is empty')
+      expect(() => checkAttachmentName('A'.repeat(51))).to.throw(InvalidInputError, 'is 51 characters long; at most 50')
+      expect(checkAttachmentName('A'.repeat(50))).to.equal('A'.repeat(50))
+    })
+
     it('refuses names that cannot be made valid, without a suggestion', () => {
-      for (const bad of ['1SECURE', '_SECURE', 'SECURE KEY', '']) {
+      for (const bad of ['1SECURE', '_SECURE', 'SECURE KEY']) {
         expect(() => checkAttachmentName(bad)).to.throw(SecurekeyError, 'is not a valid attachment name')
         expect(() => checkAttachmentName(bad)).to.not.throw(/Did you mean/)
       }
