@@ -23,10 +23,10 @@ import {
   checkAddonName, checkAppName, checkAttachmentName, configVarFor, defaultAttachmentName, keyVarOf,
 } from '../core/names.js'
 import {
-  type Attachment, type ConfigVars, describeFailure, type PlatformApi,
+  type Attachment, type ConfigVars, describeFailure, type PlatformApi, PlatformError,
 } from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
-import {onlyOwned, ownerOf} from '../core/resolve.js'
+import {appProblem, onlyOwned, ownerOf} from '../core/resolve.js'
 import {keyProblem} from '../provision/provision.js'
 import {parseSecureKey} from '../runtime/key.js'
 import {printsOf, sameKeys} from '../status/compare.js'
@@ -75,6 +75,8 @@ export interface PeerOutcome {
   matches?: boolean
   /** Why the attach failed, why a name is taken, or why no comparison could be made. Never a key value. */
   message?: string
+  /** Attached, but reading its config var back failed: not compared. */
+  readFailed?: boolean
   status: PeerStatus
 }
 
@@ -82,6 +84,8 @@ export interface AttachOutcome {
   dryRun: boolean
   ownerFingerprint?: string
   ownerProblem?: string
+  /** Reading the owner's config var back failed: nothing was compared. */
+  ownerReadFailed?: boolean
   peers: PeerOutcome[]
   plan: AttachPlan
 }
@@ -92,7 +96,7 @@ const PURPOSE = 'securekey:attach shares securekey add-ons only; use heroku addo
 export function checkAttachInput(input: AttachInput): string[] {
   if (input.addon) checkAddonName(input.addon)
   if (input.from) checkAppName(input.from, '--from')
-  if (input.as) checkAttachmentName(input.as)
+  if (input.as !== undefined) checkAttachmentName(input.as)
   const peers = [...new Set(input.peers)]
   for (const peer of peers) checkAppName(peer)
   if (peers.length === 0) throw new SecurekeyError('Name at least one app to attach to with -a, e.g. heroku securekey:attach --from service-1 -a service-2.')
@@ -127,11 +131,22 @@ export function refuseOwnerAsPeer(peers: string[], addon: Heroku.AddOn): void {
   }
 }
 
-/** Resolves the add-on and decides each peer's step; reads only (two requests at most). */
+/** A failed read while planning, naming the step and the apps; nothing has been changed yet. */
+function planningFailed(step: string, peers: string[]) {
+  return (error: unknown): never => {
+    if (!(error instanceof PlatformError)) throw error
+    throw new PlatformError(error.status, error.id, `${step} failed, so nothing was attached to ${peers.join(', ')}: ${error.message}`, error.resource)
+  }
+}
+
+/**
+ * Resolves the add-on, checks that every peer can be read (GET /apps/{peer}, through the pool, so that a missing or
+ * forbidden app is refused by name before any write), and decides each peer's step; reads only.
+ */
 export async function planAttach(platform: PlatformApi, input: AttachInput, peers: string[]): Promise<AttachPlan> {
   const addon = await onlyOwned(platform, {
     addon: input.addon, app: input.from, command: 'securekey:attach', purpose: PURPOSE,
-  })
+  }).catch(planningFailed(`Finding the add-on ${input.addon ?? `owned by ${input.from}`}`, peers))
   const owner = ownerOf(addon)
   if (input.from && input.addon && owner !== input.from) {
     throw new SecurekeyError(`${addon.name} is owned by ${owner}, not ${input.from}.`, {suggestions: [`heroku securekey:attach ${addon.name} -a ${peers.join(' -a ')}`]})
@@ -139,7 +154,14 @@ export async function planAttach(platform: PlatformApi, input: AttachInput, peer
 
   refuseOwnerAsPeer(peers, addon)
   const name = input.as ?? defaultAttachmentName(owner)
-  const attachments = await platform.attachmentsOf(addon.id ?? addon.name!)
+  const [attachments] = await Promise.all([
+    platform.attachmentsOf(addon.id ?? addon.name!).catch(planningFailed(`Listing the attachments of ${addon.name}`, peers)),
+    platform.each(peers, peer => platform.app(peer).catch((error: unknown) => {
+      const problem = appProblem(error, peer)
+      if (problem !== error) throw problem
+      planningFailed(`Reading the app ${peer}`, peers)(error)
+    })),
+  ])
   const onOwner = attachments.find(attachment => attachment.app?.name === owner)
   return {
     addon,
@@ -197,7 +219,7 @@ export function anyFailed(outcome: AttachOutcome): boolean {
 
 /** Compares a peer's value with the owner's by fingerprint (pure; values never leave this function). */
 export function comparePeer(peer: PeerOutcome, peerVars: ConfigVars | undefined, ownerValue?: string, readError?: string): PeerOutcome {
-  if (readError) return {...peer, message: `could not read ${peer.configVar} on ${peer.app}: ${readError}`}
+  if (readError) return {...peer, message: `could not read ${peer.configVar} on ${peer.app}: ${readError}`, readFailed: true}
   const mine = parseSecureKey(peerVars?.[peer.configVar])
   if (!mine.ok) return {...peer, message: keyProblem(peer.configVar, peer.app, mine.reason)}
   const keys = printsOf(mine)!
@@ -257,6 +279,7 @@ export async function executeAttach(platform: PlatformApi, plan: AttachPlan, con
     dryRun: false,
     ownerFingerprint: ownerParsed.ok ? ownerParsed.pair.latest.fingerprint : undefined,
     ownerProblem,
+    ownerReadFailed: ownerRead.error !== undefined,
     peers: attached.map(peer => byApp.get(peer.app) ?? peer),
     plan,
   }

@@ -119,7 +119,23 @@ export function attachWarnings(outcome: AttachOutcome): string[] {
     `A rotation may be reaching the apps one by one; check with heroku securekey:status -a ${owner}.`,
   ].join(' '))
   if (outcome.ownerProblem && !outcome.dryRun) warnings.push(`Could not compare keys: ${outcome.ownerProblem}.`)
+  for (const peer of outcome.peers.filter(candidate => candidate.readFailed)) {
+    warnings.push(`${peer.app} is attached, but its key was not compared with ${owner}'s: ${peer.message}.`)
+  }
+
   return warnings
+}
+
+/**
+ * The error a run ends with when every peer is attached but a read-back failed: the attach happened, the comparison
+ * did not. Undefined when every read succeeded.
+ */
+export function readBackFailureMessage(outcome: AttachOutcome): string | undefined {
+  const unread = outcome.peers.filter(peer => peer.readFailed).map(peer => peer.app)
+  if (outcome.dryRun || (unread.length === 0 && !outcome.ownerReadFailed)) return undefined
+  const which = outcome.ownerReadFailed ? `${outcome.plan.owner}'s key could not be read back` : `the key could not be read back from ${unread.join(', ')}`
+  const attached = outcome.peers.map(peer => peer.app).join(', ')
+  return `${attached} ${outcome.peers.length === 1 ? 'is' : 'are'} attached, but ${which}, so the keys were not compared. heroku securekey:status -a ${outcome.plan.owner} compares them.`
 }
 
 /** The error a run ends with when a peer failed; the others are reported above it. */

@@ -106,7 +106,9 @@ export async function securekeyAddons(platform: PlatformApi, query: AddonQuery):
   try {
     listed = await platform.addonsOf(app)
   } catch (error) {
-    throw appProblem(error, app)
+    const problem = appProblem(error, app)
+    if (problem !== error || !(error instanceof PlatformError)) throw problem
+    throw new PlatformError(error.status, error.id, `Listing ${app}'s add-ons failed, so nothing was changed: ${error.message}`, error.resource)
   }
 
   const securekeys = listed.filter(candidate => isSecurekey(candidate))

@@ -31,6 +31,11 @@ const taken = (peer: string) => [423, {id: 'confirmation_required', message: `SE
 describe('securekey:attach', () => {
   withoutTerminal()
 
+  // Planning reads every peer (GET /apps/{peer}) before any write; here every peer exists.
+  beforeEach(() => {
+    nock(API).persist().get(/^\/apps\/[a-z][\da-z-]+$/).reply(200, uri => ({name: uri.split('/')[2]}))
+  })
+
   afterEach(() => {
     nock.cleanAll()
   })
