@@ -338,12 +338,13 @@ export async function executeTeardown(platform: PlatformApi, plan: TeardownPlan,
       if (!(error instanceof PlatformError)) throw error
       progress.stop('failed')
       const waitAgain = `heroku addons:wait ${plan.addon.name}`
+      // Not complete: what --wait was asked to see did not happen, and the document says so (complete: false).
       return {
         ...result,
-        complete: true,
+        complete: false,
         destroyed: {state},
         stopped: {
-          message: `The destroy of ${plan.addon.name} was accepted and every peer is detached, but checking whether it is gone failed: ${error.describe()}. ${waitAgain} waits for it.`,
+          message: `The destroy of ${plan.addon.name} on ${plan.owner} was accepted and every peer is detached, but checking if it is gone failed: ${error.describe()}. ${waitAgain} waits for it.`,
           reason: 'wait_failed',
         },
       }

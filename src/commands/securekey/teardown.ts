@@ -2,8 +2,9 @@ import {flags} from '@heroku-cli/command'
 import {Args} from '@oclif/core'
 
 import {SecurekeyCommand} from '../../core/base.js'
-import {terminalConfirmer} from '../../core/confirm.js'
+import {checkConfirmations, terminalConfirmer} from '../../core/confirm.js'
 import {SecurekeyError} from '../../core/errors.js'
+import {PlatformError} from '../../core/platform-api.js'
 import {prose} from '../../core/prose.js'
 import {pollSchedule} from '../../core/wait.js'
 import {
@@ -51,7 +52,10 @@ addon and plan are null when the app owns nothing to tear down; results is null 
   async run(): Promise<TeardownDocument> {
     const {args, flags} = await this.parse(Teardown)
     const dryRun = flags['dry-run']
-    const target = await teardownTarget(this.platform, {addon: args.addon, app: flags.app})
+    const target = await teardownTarget(this.platform, {addon: args.addon, app: flags.app}).catch((error: unknown) => {
+      if (!(error instanceof PlatformError)) throw error
+      throw new PlatformError(error.status, error.id, `Finding what to tear down on ${flags.app} failed, so nothing was changed: ${error.message}`, error.resource)
+    })
     if (!target) {
       this.log(nothingToTearDown(flags.app))
       return teardownDocument(undefined, {dryRun})
@@ -60,6 +64,8 @@ addon and plan are null when the app owns nothing to tear down; results is null 
     const plan = planTeardown(target.addon, target.attachments)
     this.log(planLines(plan).join('\n'))
     if (dryRun) {
+      // A --confirm naming another app contradicts the plan shown: refused, as a real run would.
+      checkConfirmations(flags.confirm === undefined ? [] : [flags.confirm], [plan.owner], {of: plan.addon.name})
       this.log(dryRunLines(plan).join('\n'))
       return teardownDocument(plan, {dryRun})
     }
