@@ -37,7 +37,7 @@ describe('securekey:provision', () => {
   it('creates securekey:fortnightly with the API\'s default attachment and prints add-on, owner, plan, config var and fingerprint', async () => {
     const api = beforeCreate([POSTGRES])
     .post('/apps/service-1/addons', body => body.plan.name === 'securekey:fortnightly' && body.attachment === undefined && body.confirm === undefined)
-    .reply(201, ADDON)
+    .reply(201, ADDON).get('/apps/service-1/addons').reply(200, [])
     describeReads(api)
 
     const result = await runCommand(Provision, ['-a', 'service-1'], ENV)
@@ -58,7 +58,7 @@ describe('securekey:provision', () => {
   it('prints one --json document with the add-on, attachment, created and LATEST\'s fingerprint', async () => {
     const api = beforeCreate()
     .post('/apps/service-1/addons', body => body.attachment?.name === 'SERVICE_ONE_SECURE')
-    .reply(201, {...ADDON, config_vars: ['SERVICE_ONE_SECURE_KEY']})
+    .reply(201, {...ADDON, config_vars: ['SERVICE_ONE_SECURE_KEY']}).get('/apps/service-1/addons').reply(200, [])
     describeReads(api, {...OWNER_ATTACHMENT, config_vars: ['SERVICE_ONE_SECURE_KEY'], name: 'SERVICE_ONE_SECURE'}, {SERVICE_ONE_SECURE_KEY: KEY})
 
     const result = await runCommand(Provision, ['-a', 'service-1', '--as', 'SERVICE_ONE_SECURE', '--json'], ENV)
@@ -72,6 +72,7 @@ describe('securekey:provision', () => {
       created: true,
       dry_run: false,
       fingerprint: {latest: fingerprint(LATEST)},
+      managed_by: 'addon',
     })
     expectNoKeyValue(result, TEST_KEYS)
   })
@@ -97,7 +98,7 @@ describe('securekey:provision', () => {
       ...ADDON, app: {id: 'x', name: 'service-9'}, id: 'foreign', name: 'securekey-foreign-1',
     }
     const api = beforeCreate([foreign])
-    .post('/apps/service-1/addons').reply(201, ADDON)
+    .post('/apps/service-1/addons').reply(201, ADDON).get('/apps/service-1/addons').reply(200, [])
     describeReads(api)
 
     const result = await runCommand(Provision, ['-a', 'service-1'], ENV)
@@ -108,7 +109,7 @@ describe('securekey:provision', () => {
 
   it('says how to check an add-on still provisioning when --wait is not given, and exits 0', async () => {
     const api = beforeCreate()
-    .post('/apps/service-1/addons').reply(201, {...ADDON, state: 'provisioning'})
+    .post('/apps/service-1/addons').reply(201, {...ADDON, state: 'provisioning'}).get('/apps/service-1/addons').reply(200, [])
 
     const result = await runCommand(Provision, ['-a', 'service-1'], ENV)
 
@@ -122,7 +123,7 @@ describe('securekey:provision', () => {
 
   it('with --wait polls the add-on until it is provisioned, then shows the fingerprint', async () => {
     const api = beforeCreate()
-    .post('/apps/service-1/addons').reply(201, {...ADDON, state: 'provisioning'})
+    .post('/apps/service-1/addons').reply(201, {...ADDON, state: 'provisioning'}).get('/apps/service-1/addons').reply(200, [])
     .get(`/addons/${ADDON.id}`).times(2).reply(200, {...ADDON, state: 'provisioning'})
     .get(`/addons/${ADDON.id}`).reply(200, ADDON)
     describeReads(api)
@@ -152,9 +153,9 @@ describe('securekey:provision', () => {
   })
 
   for (const [when, scope] of [
-    ['answers deprovisioned at once', () => nock(API).post('/apps/service-1/addons').reply(201, {...ADDON, provision_message: 'The provider is down.', state: 'deprovisioned'})],
+    ['answers deprovisioned at once', () => nock(API).post('/apps/service-1/addons').reply(201, {...ADDON, provision_message: 'The provider is down.', state: 'deprovisioned'}).get('/apps/service-1/addons').reply(200, [])],
     ['ends deprovisioned while waiting', () => nock(API)
-    .post('/apps/service-1/addons').reply(201, {...ADDON, state: 'provisioning'})
+    .post('/apps/service-1/addons').reply(201, {...ADDON, state: 'provisioning'}).get('/apps/service-1/addons').reply(200, [])
     .get(`/addons/${ADDON.id}`).reply(200, {...ADDON, provision_message: 'The provider is down.', state: 'deprovisioned'})],
   ] as const) {
     it(`fails, naming the add-on and the app, when the provision ${when}`, async () => {
@@ -171,7 +172,7 @@ describe('securekey:provision', () => {
 
   it('a re-run after a failed provision creates a new add-on', async () => {
     const api = beforeCreate([{...ADDON, id: 'failed', state: 'deprovisioned'}])
-    .post('/apps/service-1/addons').reply(201, ADDON)
+    .post('/apps/service-1/addons').reply(201, ADDON).get('/apps/service-1/addons').reply(200, [])
     describeReads(api)
 
     const result = await runCommand(Provision, ['-a', 'service-1'], ENV)
@@ -202,7 +203,7 @@ describe('securekey:provision', () => {
     it(`with --confirm APP repeats the create with confirm after confirmation_required (HTTP ${status})`, async () => {
       const api = beforeCreate()
       .post('/apps/service-1/addons', body => body.confirm === undefined).reply(...confirmationRequired(status))
-      .post('/apps/service-1/addons', body => body.confirm === 'service-1').reply(201, ADDON)
+      .post('/apps/service-1/addons', body => body.confirm === 'service-1').reply(201, ADDON).get('/apps/service-1/addons').reply(200, [])
       describeReads(api)
 
       const result = await runCommand(Provision, ['-a', 'service-1', '--confirm', 'service-1'], ENV)
@@ -292,7 +293,7 @@ describe('securekey:provision', () => {
     beforeCreate()
     const json = await runCommand(Provision, ['-a', 'service-1', '--dry-run', '--json'], ENV)
     expect(JSON.parse(json.stdout)).to.deep.equal({
-      addon: null, attachment: {config_var: 'SECURE_KEY', name: 'SECURE'}, created: false, dry_run: true, fingerprint: {latest: null},
+      addon: null, attachment: {config_var: 'SECURE_KEY', name: 'SECURE'}, created: false, dry_run: true, fingerprint: {latest: null}, managed_by: 'addon',
     })
   })
 
