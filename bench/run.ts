@@ -136,8 +136,7 @@ async function api<T>(sandbox: Sandbox, method: string, path: string, body: unkn
  */
 async function stage(peers: number, options: {attached: boolean, heldEvery?: number, prepare?: (sandbox: Sandbox) => Promise<void>}): Promise<{sandbox: Sandbox}> {
   const sandbox = await startSandbox({apps: peers + 1, seed: `bench-${peers}`})
-  if (options.prepare) await options.prepare(sandbox)
-  else await addAddon(sandbox, peers, options)
+  await (options.prepare ? options.prepare(sandbox) : addAddon(sandbox, peers, options));
   sandbox.control.setLatency(LATENCY_MS)
   sandbox.control.clearRequests()
   return {sandbox}
@@ -178,7 +177,7 @@ async function benchReads(apps: number, read: (platform: PlatformApi) => Promise
 }
 
 /** Writes: a fresh staged sandbox for every run. `phase` says where the part the targets talk about starts. */
-async function benchWrites(peers: number, attached: boolean | ((sandbox: Sandbox) => Promise<void>), task: (platform: PlatformApi, mark: () => void) => Promise<unknown>, options: {inspect?: (log: RequestLogEntry[]) => string, runs?: number, withBaseline?: boolean} = {}): Promise<Row> {
+async function benchWrites(peers: number, attached: ((sandbox: Sandbox) => Promise<void>) | boolean, task: (platform: PlatformApi, mark: () => void) => Promise<unknown>, options: {inspect?: (log: RequestLogEntry[]) => string, runs?: number, withBaseline?: boolean} = {}): Promise<Row> {
   const once = async (which: 'baseline' | 'pooled'): Promise<{execute: Measurement, note?: string, whole: Measurement}> => {
     const {sandbox} = await stage(peers, typeof attached === 'boolean' ? {attached} : {attached: true, prepare: attached})
     try {
@@ -201,7 +200,9 @@ async function benchWrites(peers: number, attached: boolean | ((sandbox: Sandbox
   samples.sort((a, b) => a.whole.ms - b.whole.ms)
   const pooled = samples[Math.floor(samples.length / 2)]
   const baseline = options.withBaseline === false ? undefined : (await once('baseline')).whole
-  return {apps: peers, baseline, executeWaves: pooled.execute.waves, note: pooled.note, pooled: pooled.whole}
+  return {
+    apps: peers, baseline, executeWaves: pooled.execute.waves, note: pooled.note, pooled: pooled.whole,
+  }
 }
 
 const confirmer = (apps: string[]): Confirmer => ({
@@ -264,34 +265,39 @@ interface Row {
   apps: number
   /** Absent when left out for the time budget. */
   baseline?: Measurement
-  /** What the row's own check found (teardown: detach concurrency and the destroy's order). */
-  note?: string
   /** Waves after the resolution and planning reads (attach and teardown). */
   executeWaves?: number
+  /** What the row's own check found (teardown: detach concurrency and the destroy's order). */
+  note?: string
   pooled: Measurement
 }
 
 const pages = (attachments: number) => Math.ceil(attachments / 200)
 
-function table(rows: Row[], label: string, budget: (apps: number) => number | undefined, withExecute = false): string {
+const statusBudget = (apps: number) => 1 + pages(apps) + apps
+const verdict = (ok: boolean) => (ok ? '**met**' : '**missed**')
+
+function table(rows: Row[], label: string, budget: (apps: number) => number | undefined | void, withExecute = false): string {
   const notes = rows.some(row => row.note)
   const head = `| ${label} | ms | requests (budget) | waves${withExecute ? ' (after plan)' : ''} | peak in flight | one-at-a-time ms | requests | waves | peak | speed-up |${notes ? ' check |' : ''}`
-  const none = {ms: Number.NaN, peak: '–', requests: '–', waves: '–'}
+  const none = {
+    ms: Number.NaN, peak: '–', requests: '–', waves: '–',
+  }
   const lines = rows.map(({apps, baseline: measured, executeWaves, note, pooled}) => {
     const baseline = measured ?? none
     return `| ${[
-    apps,
-    pooled.ms.toFixed(0),
-    budget(apps) === undefined ? pooled.requests : `${pooled.requests} (${budget(apps)})`,
-    withExecute ? `${pooled.waves} (${executeWaves})` : pooled.waves,
-    pooled.peak,
-    baseline.ms.toFixed(0),
-    baseline.requests,
-    baseline.waves,
-    baseline.peak,
-    measured ? `${(baseline.ms / pooled.ms).toFixed(1)}×` : '(not run)',
-    ...(notes ? [note ?? ''] : []),
-  ].join(' | ').replace('NaN', '–')} |`
+      apps,
+      pooled.ms.toFixed(0),
+      budget(apps) === undefined ? pooled.requests : `${pooled.requests} (${budget(apps)})`,
+      withExecute ? `${pooled.waves} (${executeWaves})` : pooled.waves,
+      pooled.peak,
+      baseline.ms.toFixed(0),
+      baseline.requests,
+      baseline.waves,
+      baseline.peak,
+      measured ? `${(baseline.ms / pooled.ms).toFixed(1)}×` : '(not run)',
+      ...(notes ? [note ?? ''] : []),
+    ].join(' | ').replace('NaN', '–')} |`
   })
   return [head, `|${'---:|'.repeat(10)}${notes ? '---|' : ''}`, ...lines].join('\n')
 }
@@ -387,10 +393,8 @@ async function main(): Promise<void> {
   const perSecond = benchFingerprints()
   const totalS = (performance.now() - began) / 1000
 
-  const statusBudget = (apps: number) => 1 + pages(apps) + apps
   const at = (rows: Row[], apps: number) => rows.find(row => row.apps === apps)
   const ratio = (row?: Row) => (row?.baseline ? row.baseline.ms / row.pooled.ms : Number.NaN)
-  const verdict = (ok: boolean) => (ok ? '**met**' : '**missed**')
   const targets: string[] = []
   for (const [apps, want] of [[50, 10], [200, 25]] as const) {
     const got = ratio(at(statusRows, apps))
@@ -400,8 +404,10 @@ async function main(): Promise<void> {
   const overBudget = statusRows.filter(row => row.pooled.requests > statusBudget(row.apps))
   targets.push(`| status: never more than 1 + pages + N requests | ${statusRows.map(row => `${row.pooled.requests}/${statusBudget(row.apps)}`).join(', ')} | ${verdict(overBudget.length === 0)} |`)
   const teardownFit = teardownRows.filter(row => row.apps <= pool)
-  targets.push(`| teardown, N ≤ pool: ≤ 4 waves after planning (detach ‖, relist, destroy) | ${teardownFit.map(row => `N=${row.apps}: ${row.executeWaves}`).join(', ')} | ${verdict(teardownFit.every(row => (row.executeWaves ?? 99) <= 4))} |`)
-  targets.push(`| teardown: detaches concurrently (min(N, pool) at once), destroy after all | ${teardownRows.map(row => `N=${row.apps}: ${row.note}`).join('; ')} | ${verdict(teardownRows.every(row => row.note?.endsWith('after all of them') && row.note.includes(`, ${Math.min(row.apps, pool)} at once`)))} |`)
+  targets.push(
+    `| teardown, N ≤ pool: ≤ 4 waves after planning (detach ‖, relist, destroy) | ${teardownFit.map(row => `N=${row.apps}: ${row.executeWaves}`).join(', ')} | ${verdict(teardownFit.every(row => (row.executeWaves ?? 99) <= 4))} |`,
+    `| teardown: detaches concurrently (min(N, pool) at once), destroy after all | ${teardownRows.map(row => `N=${row.apps}: ${row.note}`).join('; ')} | ${verdict(teardownRows.every(row => row.note?.endsWith('after all of them') && row.note.includes(`, ${Math.min(row.apps, pool)} at once`)))} |`,
+  )
   const attachFit = attachRows.filter(row => row.apps + 1 <= pool)
   targets.push(`| attach, N + 1 ≤ pool: ≤ 4 waves after planning (attach ‖, read ‖) | ${attachFit.map(row => `N=${row.apps}: ${row.executeWaves} (${row.pooled.waves} in all)`).join(', ')} | ${verdict(attachFit.every(row => (row.executeWaves ?? 99) <= 4))} |`)
 
@@ -423,7 +429,7 @@ ${table(statusRows, 'N apps', statusBudget)}
 
 ### status --dynos (every 10th app keeps web.2 on the release before its attach); budget 1 + pages + N + 2N + held
 
-${table(dynosRows, 'N apps', apps => 1 + pages(apps) + 3 * apps + Math.floor(apps / 10))}
+${table(dynosRows, 'N apps', apps => 1 + pages(apps) + (3 * apps) + Math.floor(apps / 10))}
 
 ### attach --from service-1 to N peers; budget 1 resolve + 1 listing + N app checks (GET /apps/{peer}) + N attaches + (N + 1) config reads
 
@@ -433,12 +439,14 @@ ${table(attachRows, 'N peers', peers => 3 + (3 * peers), true)}
 
 ${table(teardownRows, 'N peers', peers => 1 + pages(peers + 1) + peers + 2, true)}
 
-${ROTATE ? `### rotate -a service-1 --confirm service-1 over N + 1 holders (self-managed key set on N peers)
+${ROTATE
+  ? `### rotate -a service-1 --confirm service-1 over N + 1 holders (self-managed key set on N peers)
 
 Two writes per holder (stage "CUR,NEW", promote "NEW,CUR") with the dyno barriers between them; restarts are instant
 in the sandbox, so every barrier passes on its first check (no polling pause).
 
-${table(rotateRows, 'N peers', () => undefined)}` : '(No src/commands/securekey/rotate.ts when this ran: rotate is not measured.)'}
+${table(rotateRows, 'N peers', () => {})}`
+  : '(No src/commands/securekey/rotate.ts when this ran: rotate is not measured.)'}
 
 ### Targets
 
@@ -446,7 +454,8 @@ ${table(rotateRows, 'N peers', () => undefined)}` : '(No src/commands/securekey/
 |---|---|---|
 ${targets.join('\n')}
 
-${sweepLines.length > 0 ? `### Pool size: status at ${sweepApps} apps, ${LATENCY_MS} ms
+${sweepLines.length > 0
+  ? `### Pool size: status at ${sweepApps} apps, ${LATENCY_MS} ms
 
 | pool | ms | requests | waves | peak | speed-up vs one at a time |
 |---:|---:|---:|---:|---:|---:|
@@ -457,7 +466,8 @@ ${sweepLines.join('\n')}
 | pool | ms | requests sent | 429s | holders unreachable |
 |---:|---:|---:|---:|---:|
 ${limitLines.join('\n')}
-` : ''}
+`
+  : ''}
 ### skfp1 fingerprints
 
 ${perSecond.toLocaleString('en-US')} fingerprints a second (HMAC-SHA256 of random 64-hex keys, one core): never the

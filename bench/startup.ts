@@ -21,6 +21,7 @@
  */
 import {spawn, spawnSync} from 'node:child_process'
 import {
+  // eslint-disable-next-line n/no-unsupported-features/node-builtins -- experimental on Node 20 but works; stable from 22.3
   cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync,
 } from 'node:fs'
 import os from 'node:os'
@@ -45,7 +46,9 @@ const work = mkdtempSync(join(os.tmpdir(), 'securekey-startup-'))
 const home = join(work, 'home')
 
 function sh(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): string {
-  const result = spawnSync(command, args, {cwd, encoding: 'utf8', env, maxBuffer: 64 * 1024 * 1024})
+  const result = spawnSync(command, args, {
+    cwd, encoding: 'utf8', env, maxBuffer: 64 * 1024 * 1024,
+  })
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}\n${result.stdout}\n${result.stderr}`)
   return result.stdout
 }
@@ -82,17 +85,17 @@ function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     HEROKU_DISABLE_AUTOUPDATE: 'true',
     HEROKU_SKIP_NEW_VERSION_CHECK: 'true',
     HOME: home,
-    XDG_CACHE_HOME: join(home, '.cache'),
-    XDG_CONFIG_HOME: join(home, '.config'),
-    XDG_DATA_HOME: join(home, '.local', 'share'),
-    XDG_STATE_HOME: join(home, '.local', 'state'),
-    // plugins:install runs npm: offline, from the local cache, no audit, fund or update check.
-    /* eslint-disable camelcase */
+    /* eslint-disable camelcase -- npm's own variable names */
     npm_config_audit: 'false',
     npm_config_cache: values['npm-cache'],
     npm_config_fund: 'false',
     npm_config_offline: 'true',
+    // plugins:install runs npm: offline, from the local cache, no audit, fund or update check.
     npm_config_update_notifier: 'false',
+    XDG_CACHE_HOME: join(home, '.cache'),
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_DATA_HOME: join(home, '.local', 'share'),
+    XDG_STATE_HOME: join(home, '.local', 'state'),
     /* eslint-enable camelcase */
     ...extra,
     NODE_OPTIONS: `--import ${guard}`,
@@ -114,8 +117,13 @@ function heroku(args: string[], env: Record<string, string> = {}): Promise<{code
     child.on('error', reject)
     child.on('close', code => {
       const ms = performance.now() - started
-      if (code !== 0) reject(new Error(`heroku ${args.join(' ')} exited ${code}\n${stderr}`))
-      else resolve({code: code ?? 0, ms, stderr, stdout})
+      if (code === 0) {
+        resolve({
+          code: code ?? 0, ms, stderr, stdout,
+        })
+      } else {
+        reject(new Error(`heroku ${args.join(' ')} exited ${code}\n${stderr}`))
+      }
     })
   })
 }
@@ -148,7 +156,9 @@ async function alternate(a: string[], b: string[], env: Record<string, string>):
 
   const sa = stats(as)
   const sb = stats(bs)
-  return {a: sa, b: sb, pairRatio: stats(as.map((ms, index) => ms / bs[index])), ratio: sa.median / sb.median}
+  return {
+    a: sa, b: sb, pairRatio: stats(as.map((ms, index) => ms / bs[index])), ratio: sa.median / sb.median,
+  }
 }
 
 /** Median ms to import each module in a fresh node (7 runs), from the installed plugin's directory. */
