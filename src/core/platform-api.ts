@@ -9,6 +9,8 @@
 import type {APIClient} from '@heroku-cli/command'
 import type * as Heroku from '@heroku-cli/schema'
 
+import {createRequire} from 'node:module'
+
 import {pause} from './wait.js'
 
 export type ConfigVars = Record<string, string>
@@ -83,6 +85,53 @@ export class PlatformError extends Error {
   }
 }
 
+type DebugHook = (this: {body?: unknown, options: {agent?: unknown, body?: unknown}}) => void
+type DebugHooks = {_debugRequest?: DebugHook, _debugResponse?: DebugHook, securekeyQuiet?: true}
+
+/**
+ * Keeps key values out of debug output. With DEBUG=http (or http*, *) or HEROKU_DEBUG=1, @heroku/http-call prints
+ * every request and response body on stderr, config vars included (5.6.1: HTTP#_debugRequest/_debugResponse, with no
+ * option to skip bodies). So, once per process, on the prototype APIClient's HTTP class inherits them from, both
+ * hooks run with the body (and the proxy agent, which can hold proxy credentials) hidden for the duration of the call:
+ * method, URL, status, timing and HEROKU_DEBUG_HEADERS' redacted headers stay. If a later http-call renamed the hooks,
+ * fail closed: the `http` debug namespaces are switched off rather than risk printing a key.
+ */
+export function quietHttpDebug(heroku: Pick<APIClient, 'http'>): void {
+  let proto = (heroku.http as unknown as undefined | {prototype?: DebugHooks})?.prototype ?? null
+  while (proto && !Object.hasOwn(proto, '_debugResponse')) proto = Object.getPrototypeOf(proto) as DebugHooks | null
+  if (proto?.securekeyQuiet) return
+  if (!proto || typeof proto._debugRequest !== 'function' || typeof proto._debugResponse !== 'function') {
+    const debug = createRequire(import.meta.url)('debug') as {disable(): string, enable(namespaces: string): void}
+    const current = debug.disable()
+    debug.enable(current ? `${current},-http,-http:*` : '')
+    return
+  }
+
+  const {_debugRequest: request, _debugResponse: response} = proto
+  proto._debugRequest = function () {
+    const {agent, body} = this.options
+    this.options.body = body === undefined ? undefined : '(request body not shown)'
+    this.options.agent = undefined
+    try {
+      request.call(this)
+    } finally {
+      Object.assign(this.options, {agent, body})
+    }
+  }
+
+  proto._debugResponse = function () {
+    const {body} = this
+    this.body = undefined
+    try {
+      response.call(this)
+    } finally {
+      this.body = body
+    }
+  }
+
+  proto.securekeyQuiet = true
+}
+
 /** Whether a request failed with 404: the thing asked for does not exist (any more), or is not visible to the user. */
 export const isNotFound = (error: unknown): error is PlatformError => error instanceof PlatformError && error.status === 404
 
@@ -112,15 +161,24 @@ function failureHeaders(error: unknown): Headers | undefined {
   return failure.http?.http?.headers ?? failure.http?.headers ?? (failure as {headers?: Headers}).headers
 }
 
+const UNAUTHORIZED_MESSAGE = 'The Heroku API refused the credentials (no token, or an invalid or expired one): run heroku login, or check HEROKU_API_KEY (unset it to use your login).'
+const TWO_FACTOR_MESSAGE = 'This request needs a two-factor code and there is no terminal to type it on: run the command in a terminal.'
+
 /** Turns whatever APIClient threw (HerokuAPIError, a bare HTTPError, a socket error) into a PlatformError. */
 export function toPlatformError(error: unknown): PlatformError {
   if (error instanceof PlatformError) return error
   const failure = error as HttpFailure
   const statusCode = failure.http?.statusCode ?? failure.statusCode
   if (!statusCode) {
-    const reason = failure.code ?? failure.message ?? String(error)
-    return new PlatformError(0, 'network_error', `could not reach the Heroku API (${reason})`)
+    if (failure.code) return new PlatformError(0, 'network_error', `could not reach the Heroku API (${failure.code})`)
+    const reason = failure.message ?? String(error)
+    // APIClient's own refusals carry no status: a two-factor prompt with no terminal, an invalid HEROKU_API_KEY.
+    if (/two-factor/i.test(reason)) return new PlatformError(403, 'two_factor', TWO_FACTOR_MESSAGE)
+    if (/HEROKU_API_KEY|token/i.test(reason)) return new PlatformError(401, 'unauthorized', UNAUTHORIZED_MESSAGE)
+    return new PlatformError(0, 'securekey', reason)
   }
+
+  if (statusCode === 401) return new PlatformError(401, 'unauthorized', UNAUTHORIZED_MESSAGE)
 
   const body = failure.body ?? failure.http?.body ?? {}
   const platformError = new PlatformError(
@@ -168,12 +226,22 @@ export class PlatformApi {
 
   constructor(heroku: APIClient, options: PlatformOptions = {}) {
     this.heroku = heroku
+    quietHttpDebug(heroku)
     // 50 in flight (was 8), from bench/RESULTS.md: status at 200 apps and 50 ms latency reads in 4 waves, 25-30× faster
     // than one by one (pool 8: 7×, 32: 20×, 64: ~30×). The rate limit counts requests, not concurrency (1 + pages + N
     // tokens at any pool size), so the pool does not adapt to RateLimit-Remaining: a nearly empty pool fails alike.
     this.concurrency = options.concurrency ?? 50
     this.retries = options.retries ?? 2
     this.retryDelayMs = options.retryDelayMs ?? 500
+  }
+
+  /**
+   * APIClient answers a 401 by logging in again, which needs a terminal (without one it fails with "setRawMode is not
+   * a function"), and with HEROKU_API_KEY set it throws a message without a status. Neither helps: then a 401 is
+   * thrown as it came, and becomes the `unauthorized` error saying what to do.
+   */
+  private get retryAuth(): boolean {
+    return Boolean(process.stdin.isTTY) && !process.env.HEROKU_API_KEY
   }
 
   addon(addon: string): Promise<Heroku.AddOn> {
@@ -265,6 +333,14 @@ export class PlatformApi {
     }
   }
 
+  /**
+   * Sets (or with null removes) config vars in one release. The API answers with the app's whole config, secrets
+   * included: it is dropped here, never returned.
+   */
+  async setConfigVars(app: string, changes: Record<string, null | string>): Promise<void> {
+    await this.write<ConfigVars>('PATCH', `/apps/${encodeURIComponent(app)}/config-vars`, {body: changes})
+  }
+
   private noteRateLimit(headers?: Headers): void {
     const remaining = Number(header(headers, 'RateLimit-Remaining'))
     if (Number.isFinite(remaining) && header(headers, 'RateLimit-Remaining') !== undefined) this.rateLimitRemaining = remaining
@@ -283,7 +359,7 @@ export class PlatformApi {
         // which would pin a shared constant (INCLUDE_CONFIG_VARS) to the first caller's token.
         // eslint-disable-next-line no-await-in-loop
         const response = await this.heroku.request<T>(path, {
-          body, headers: headers && {...headers}, method, partial,
+          body, headers: headers && {...headers}, method, partial, retryAuth: this.retryAuth,
         })
         this.noteRateLimit(response.headers)
         return {body: response.body, statusCode: response.statusCode}

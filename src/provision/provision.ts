@@ -20,7 +20,9 @@ import {
   attachmentNameOf, checkAddonName, checkAppName, checkAttachmentName, checkPlanName, configVarFor, DEFAULT_ATTACHMENT_NAME,
   keyVarOf,
 } from '../core/names.js'
-import {isNotFound, type PlatformApi, PlatformError} from '../core/platform-api.js'
+import {
+  describeFailure, isNotFound, type PlatformApi, PlatformError,
+} from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
 import {ownerOf, SECUREKEY_SERVICE, securekeyAddons} from '../core/resolve.js'
 import {type PollSchedule, pollUntil} from '../core/wait.js'
@@ -102,7 +104,10 @@ export function decideProvision(owned: Heroku.AddOn[], options: Pick<ProvisionOp
 /** An unknown plan or service, in the words the issue asks for: "securekey:<plan> is not available: <why>". */
 export function planNotAvailable(plan: string, why: string, available: string[] = []): SecurekeyError {
   return new SecurekeyError(`${SECUREKEY_SERVICE}:${plan} is not available: ${why}`, {
-    suggestions: available.length > 0 ? available.map(name => `--plan ${name.split(':')[1] ?? name}`) : [`heroku addons:plans ${SECUREKEY_SERVICE}`],
+    suggestions: [
+      ...(available.length > 0 ? available.map(name => `--plan ${name.split(':')[1] ?? name}`) : [`heroku addons:plans ${SECUREKEY_SERVICE}`]),
+      '--self-managed (a key this plugin keeps in a config var, no add-on needed)',
+    ],
   })
 }
 
@@ -144,7 +149,14 @@ async function checkPlanAvailable(platform: PlatformApi, plan: string): Promise<
 export async function waitUntilProvisioned(platform: PlatformApi, addon: Heroku.AddOn, options: Pick<ProvisionOptions, 'poll' | 'progress' | 'waitTimeoutMs'>): Promise<Heroku.AddOn> {
   const progress = options.progress ?? silentProgress
   progress.start(`Waiting for ${addon.name} to be provisioned on ${ownerOf(addon)}`)
-  const {done, value: current} = await pollUntil(() => platform.addon(addon.id ?? addon.name!), {
+  const poll = () => platform.addon(addon.id ?? addon.name!).catch((error: unknown) => {
+    progress.stop('failed')
+    const failed = `checking whether it is provisioned failed: ${describeFailure(error)}`
+    throw new SecurekeyError(`${addon.name} exists on ${ownerOf(addon)}, but ${failed}. Nothing else was changed; re-run with --wait to keep waiting.`, {
+      suggestions: [`heroku securekey:provision -a ${ownerOf(addon)} --wait`],
+    })
+  })
+  const {done, value: current} = await pollUntil(poll, {
     done: polled => polled.state !== 'provisioning',
     rateLimitRemaining: () => platform.rateLimitRemaining,
     schedule: options.poll,
@@ -219,8 +231,38 @@ export async function provision(platform: PlatformApi, given: ProvisionOptions):
   }
 
   const {confirmedBy, result} = await create(platform, options, planName)
+  if (!options.another) await refuseDuplicates(platform, result, app)
   return settle(platform, result, options, {
     confirmedBy, created: true, others: [], plan: result.plan?.name ?? planName,
+  })
+}
+
+/**
+ * Two provisions of one app at once both see no add-on and both create one. So, after creating, the app's securekey
+ * add-ons are listed again: more than one live one is reported with the command that removes the extra ones, and the
+ * run exits non-zero. The one kept is the one whose key the app holds (then the oldest), so both runs name the same.
+ */
+async function refuseDuplicates(platform: PlatformApi, created: Heroku.AddOn, app: string): Promise<void> {
+  let owned: Heroku.AddOn[]
+  try {
+    owned = await securekeyAddons(platform, {app, purpose: 'securekey:provision creates securekey add-ons', scope: 'owned'})
+  } catch (error) {
+    const check = `listing ${app}'s add-ons afterwards (to check that no other run created one at the same time) failed`
+    throw new SecurekeyError(`Created ${created.name} on ${app}, but ${check}: ${describeFailure(error)}.`, {
+      suggestions: [`heroku addons -a ${app}`],
+    })
+  }
+
+  const unattached = (addon: Heroku.AddOn) => Number(ownerAttachmentNames(addon).length === 0)
+  const live = owned.filter(addon => !GONE_STATES.has(addon.state ?? ''))
+  .sort((a, b) => unattached(a) - unattached(b) || (a.created_at ?? '').localeCompare(b.created_at ?? '') || (a.name ?? '').localeCompare(b.name ?? ''))
+  if (live.length <= 1) return
+  const extra = live.slice(1)
+  const remove = extra.map(addon => `heroku addons:destroy ${addon.name} -a ${app} --confirm ${app}`)
+  const names = live.map(addon => addon.name).join(', ')
+  const what = `${app} now owns ${live.length} securekey add-ons (${names}): another provision created one at the same time as this one (${created.name}).`
+  throw new SecurekeyError(`${what} Keep ${live[0].name}; remove the other${extra.length === 1 ? '' : 's'} with: ${remove.join(', then ')}.`, {
+    suggestions: remove,
   })
 }
 
@@ -246,7 +288,8 @@ async function create(platform: PlatformApi, options: ProvisionOptions, planName
     return created
   } catch (error) {
     if (isPlanRejection(error)) throw planNotAvailable(options.plan, error.message)
-    throw error
+    if (!(error instanceof PlatformError)) throw error
+    throw new PlatformError(error.status, error.id, `Creating ${planName} on ${app} failed: ${error.message} A re-run checks what exists first`, error.resource)
   }
 }
 

@@ -28,7 +28,7 @@ describe('the base command', () => {
     expect(result.exitCode).to.equal(1)
     expect(JSON.parse(result.stdout)).to.deep.equal({
       error: {
-        id: 'bad_request', message: 'Invalid request.', status: 400, suggestions: [],
+        id: 'bad_request', message: 'Listing service-9\'s add-ons failed, so nothing was changed: Invalid request.', status: 400, suggestions: [],
       },
     })
   })

@@ -75,7 +75,7 @@ describe('provision', () => {
     it('says "securekey:<plan> is not available: <why>"', () => {
       const error = planNotAvailable('weekly', 'the securekey service offers securekey:fortnightly.', ['securekey:fortnightly'])
       expect(error.message).to.equal('securekey:weekly is not available: the securekey service offers securekey:fortnightly.')
-      expect(error.suggestions).to.deep.equal(['--plan fortnightly'])
+      expect(error.suggestions).to.deep.equal(['--plan fortnightly', '--self-managed (a key this plugin keeps in a config var, no add-on needed)'])
     })
 
     it('treats a 404 about anything but the app, and a 422 about the plan or service, as a refused plan', () => {
