@@ -107,6 +107,18 @@ async function main(): Promise<void> {
     await run(['securekey:teardown', '-a', 'service-1', '--confirm', 'service-1'])
     await run(['securekey:status', '-a', 'service-1'], 1)
 
+    say(`7. No add-on needed: a self-managed key has the same format and the same commands, kept by the plugin in plain
+      config vars, and securekey:rotate can rotate it on demand. The sandbox's dynos now take up to 1.5 s to restart.`)
+    sandbox.control.setRestartDelay({maxMs: 1500, minMs: 200, seed: 'demo'})
+    await run(['securekey:provision', '-a', 'service-1', '--self-managed'])
+    await run(['securekey:attach', '--from', 'service-1', '-a', 'service-2', '-a', 'service-3'])
+
+    say(`A staged rotation: every app first accepts the new key while still signing with the current one; once every
+      dyno runs that, every app signs with the new key. No request between the apps is refused on the way.`)
+    await run(['securekey:rotate', '-a', 'service-1', '--dry-run'])
+    await run(['securekey:rotate', '-a', 'service-1', '--confirm', 'service-1'])
+    await run(['securekey:status', '-a', 'service-2'])
+
     say('Done. The sandbox stops now; `npm run sandbox` keeps one running for your own experiments.')
   } finally {
     await sandbox.close()

@@ -13,4 +13,6 @@ export {
   SecureKey,
   SecureKeyPair,
 } from './runtime/key.js'
-export {presentWithFallback, type Verification, verifyPresentedKey} from './runtime/rotation.js'
+export {
+  isStaged, presentWithFallback, type Verification, verifyPresentedKey,
+} from './runtime/rotation.js'

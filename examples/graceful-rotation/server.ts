@@ -5,7 +5,9 @@
  */
 import {createServer, type Server} from 'node:http'
 
-import {readSecureKey, type SecureKeyPair, verifyPresentedKey} from '../../src/index.js'
+import {
+  isStaged, readSecureKey, type SecureKeyPair, verifyPresentedKey,
+} from '../../src/index.js'
 
 export interface ServerStats {
   accepted: {latest: number, previous: number}
@@ -17,12 +19,13 @@ export interface ServerStats {
  * `keys` is read on every request so a test can swap it the way a dyno restart swaps process.env; a real app reads
  * the config var once at boot (`readSecureKey('SECURE_KEY')`).
  */
-export function createApiServer(keys: () => SecureKeyPair): {server: Server, stats: ServerStats} {
+export function createApiServer(keys: () => SecureKeyPair, staged: () => boolean = () => isStaged()): {server: Server, stats: ServerStats} {
   const stats: ServerStats = {accepted: {latest: 0, previous: 0}, refreshed: 0, rejected: 0}
   const server = createServer((request, response) => {
     const presented = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1]
     const pair = keys()
-    const verification = verifyPresentedKey(pair, presented)
+    // While a self-managed rotation is staged, PREVIOUS is the newer key: no refresh then (isStaged reads its record).
+    const verification = verifyPresentedKey(pair, presented, {staged: staged()})
     if (!verification.ok || !verification.slot) {
       stats.rejected++
       response.writeHead(401, {'Content-Type': 'application/json'}).end('{"error":"unauthorized"}')

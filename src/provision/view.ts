@@ -5,6 +5,7 @@
 /* eslint-disable camelcase -- the --json documents use the Platform API's snake_case */
 import * as color from '@heroku/heroku-cli-util/color'
 
+import type {SelfManagedProvisionOutcome} from '../self-managed/provision.js'
 import type {ProvisionOutcome} from './provision.js'
 
 import {type AddonJson, addonJson} from '../core/addon-json.js'
@@ -19,6 +20,8 @@ export interface ProvisionDocument {
   created: boolean
   dry_run: boolean
   fingerprint: {latest: null | string}
+  /** `addon` for an add-on key, `self` for a key this plugin keeps in a config var. */
+  managed_by: 'addon' | 'self'
 }
 
 export function provisionDocument(outcome: ProvisionOutcome): ProvisionDocument {
@@ -29,6 +32,7 @@ export function provisionDocument(outcome: ProvisionOutcome): ProvisionDocument 
     created: outcome.created,
     dry_run: outcome.dryRun,
     fingerprint: {latest: outcome.fingerprint ?? null},
+    managed_by: 'addon',
   }
 }
 
@@ -82,4 +86,29 @@ export function provisionLines(outcome: ProvisionOutcome, app: string): string[]
   }
 
   return lines
+}
+
+/** The document and lines of provision --self-managed: the same shape, with no add-on. */
+export function selfManagedDocument(outcome: SelfManagedProvisionOutcome): ProvisionDocument {
+  return {
+    addon: null,
+    attachment: {config_var: outcome.configVar, name: outcome.configVar.replace(/_KEY$/, '')},
+    created: outcome.created,
+    dry_run: outcome.dryRun,
+    fingerprint: {latest: outcome.fingerprint ?? null},
+    managed_by: 'self',
+  }
+}
+
+export function selfManagedLines(outcome: SelfManagedProvisionOutcome): string[] {
+  const {app, configVar} = outcome
+  const key = `${color.name(configVar)} on ${color.app(app)}`
+  if (outcome.dryRun && !outcome.fingerprint) return [`Dry run: would set a new self-managed ${key} (one release; ${color.app(app)}'s dynos restart).`, 'Nothing was changed.']
+  const head = outcome.created ? `Created the self-managed key ${key}.` : `${color.app(app)} already owns the self-managed key ${configVar}: created nothing.`
+  return [
+    head,
+    `  Config var:  ${configVar} (self-managed; record in ${configVar}_RECORD)`,
+    `  Fingerprint: ${outcome.fingerprint} (LATEST)`,
+    `Share it with: ${color.code(`heroku securekey:attach --from ${app} -a <other app>`)}; rotate it with: ${color.code(`heroku securekey:rotate -a ${app}`)}`,
+  ]
 }

@@ -19,10 +19,27 @@ export interface Verification {
   slot?: KeySlot
 }
 
-/** A server's check of a presented key against both slots, in constant time. */
-export function verifyPresentedKey(pair: SecureKeyPair, presented: null | string | undefined): Verification {
+/**
+ * Whether a self-managed key is in the staged phase of a rotation ("CUR,NEW": PREVIOUS is the newer key), from the
+ * record securekey:rotate keeps beside it (`<VAR>_RECORD`, names and fingerprints only). An add-on key has no record:
+ * never staged.
+ */
+export function isStaged(variable = 'SECURE_KEY', env: Record<string, string | undefined> = process.env): boolean {
+  try {
+    return (JSON.parse(env[`${variable}_RECORD`] ?? '{}') as {rotation?: {phase?: string}}).rotation?.phase === 'staged'
+  } catch {
+    return false
+  }
+}
+
+/**
+ * A server's check of a presented key against both slots, in constant time. `refresh` (hand the client LATEST) is
+ * never set while the key is staged: PREVIOUS is then the newer key, and the refresh would move a client back to the
+ * older one.
+ */
+export function verifyPresentedKey(pair: SecureKeyPair, presented: null | string | undefined, options: {staged?: boolean} = {}): Verification {
   const slot = presented ? pair.match(presented) : undefined
-  return {ok: slot !== undefined, refresh: slot === 'previous', slot}
+  return {ok: slot !== undefined, refresh: slot === 'previous' && !options.staged, slot}
 }
 
 /**

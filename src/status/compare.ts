@@ -18,10 +18,10 @@
  */
 import type {ParsedSecureKey} from '../runtime/key.js'
 
-export type HolderState = 'ahead' | 'behind' | 'diverged' | 'in_sync' | 'malformed' | 'missing' | 'unknown' | 'unreachable'
+export type HolderState = 'ahead' | 'behind' | 'diverged' | 'in_sync' | 'malformed' | 'missing' | 'staged' | 'unknown' | 'unreachable'
 
 /** Every state, in the order the summary lists them. */
-export const STATES: readonly HolderState[] = ['in_sync', 'behind', 'ahead', 'diverged', 'missing', 'malformed', 'unreachable', 'unknown']
+export const STATES: readonly HolderState[] = ['in_sync', 'staged', 'behind', 'ahead', 'diverged', 'missing', 'malformed', 'unreachable', 'unknown']
 
 /** What a user reads in the table for each state. */
 export const STATE_LABELS: Record<HolderState, string> = {
@@ -32,6 +32,7 @@ export const STATE_LABELS: Record<HolderState, string> = {
   in_sync: 'in sync',
   malformed: 'malformed',
   missing: 'missing',
+  staged: 'staged',
   unknown: 'unknown',
   unreachable: 'unreachable',
 }
@@ -108,10 +109,19 @@ export function readingVerdict(reading: Reading, configVar: string): undefined |
   return undefined
 }
 
-/** One pair against the owner's. */
-export function compareKeys(keys: KeyPrints, reference: KeyPrints): Verdict {
+/**
+ * One pair against the owner's. `staged`: the NEW fingerprint of a self-managed rotation in its staged phase (the
+ * owner holds "CUR,NEW"): a holder with that pair accepts NEW and is `staged`, one still on "CUR,OLD" is `behind`.
+ */
+export function compareKeys(keys: KeyPrints, reference: KeyPrints, staged?: string): Verdict {
   const latestMatches = keys.latest === reference.latest
   const previousMatches = keys.previous === reference.previous
+  if (staged && reference.previous === staged && latestMatches) {
+    return previousMatches
+      ? {reason: 'accepts the staged key, still signs with the current one: securekey:rotate promotes it', state: 'staged'}
+      : {reason: 'does not accept the staged key yet', state: 'behind'}
+  }
+
   if (latestMatches && previousMatches) return {state: 'in_sync'}
   if (latestMatches) return {reason: 'LATEST matches but PREVIOUS differs from the owner\'s', state: 'diverged'}
   if (keys.latest === reference.previous && keys.previous === reference.latest) {
@@ -148,7 +158,7 @@ export function sameKeys(a: KeyPrints, b: KeyPrints): boolean {
 }
 
 /** Compares every holder with the owner's reference and sums it up. */
-export function compareHolders(holders: readonly Holder[], ownerApp: string, addonConfigVars: readonly string[] = []): Comparison {
+export function compareHolders(holders: readonly Holder[], ownerApp: string, addonConfigVars: readonly string[] = [], staged?: string): Comparison {
   const referenceHolder = pickReference(holders, ownerApp, addonConfigVars)
   const reference = referenceOf(referenceHolder, ownerApp)
   const noReference = reference.keys ? undefined : `cannot compare: ${describeReferenceProblem(reference)}`
@@ -163,7 +173,7 @@ export function compareHolders(holders: readonly Holder[], ownerApp: string, add
     if (!reference.keys) return {
       ...base, keys, reason: noReference, state: 'unknown',
     }
-    return {...base, keys, ...compareKeys(keys, reference.keys)}
+    return {...base, keys, ...compareKeys(keys, reference.keys, staged)}
   })
 
   const states = Object.fromEntries(STATES.map(state => [state, 0])) as Record<HolderState, number>

@@ -21,13 +21,16 @@ import type * as Heroku from '@heroku-cli/schema'
 import type {History} from './history.js'
 
 import {NotFoundError, SecurekeyError} from '../core/errors.js'
-import {configVarOf} from '../core/names.js'
+import {attachmentNameOf, configVarOf} from '../core/names.js'
 import {
-  type ConfigVars, describeFailure, type PlatformApi,
+  type Attachment, type ConfigVars, describeFailure, type PlatformApi,
 } from '../core/platform-api.js'
 import {ownerOf, securekeyAddons} from '../core/resolve.js'
 import {type PollSchedule, pollUntil} from '../core/wait.js'
 import {parseSecureKey} from '../runtime/key.js'
+import {keyAsAddon} from '../self-managed/attach.js'
+import {selfManagedKeysOn} from '../self-managed/holders.js'
+import {allHolders, type OwnerRecord} from '../self-managed/record.js'
 import {
   allInSync, compareDynos, compareHolders, type Comparison, type DynoReport, type Holder, type Reading, STATE_LABELS,
 } from './compare.js'
@@ -55,7 +58,7 @@ const PURPOSE = 'securekey:status compares securekey keys only: name a securekey
  * The add-ons to report on: the one ADDON names (relative to APP for attachment names), or every securekey add-on
  * APP owns or is attached to.
  */
-export async function statusTargets(platform: PlatformApi, options: {addon?: string, app?: string}): Promise<Heroku.AddOn[]> {
+export async function statusTargets(platform: PlatformApi, options: {addon?: string, app?: string}): Promise<StatusTarget[]> {
   const {addon, app} = options
   if (!addon && !app) {
     throw new NotFoundError('Name a securekey add-on or an app that holds one.', {
@@ -66,10 +69,27 @@ export async function statusTargets(platform: PlatformApi, options: {addon?: str
   const found = await securekeyAddons(platform, {
     addon, app, purpose: PURPOSE, scope: 'held',
   })
+  if (found.length === 0 && app) {
+    // No add-on: a self-managed key, found from any holder (the app's record, then its owner's). A failed read here
+    // leaves the answer the add-on list gave.
+    const keys = await selfManagedKeysOn(platform, app).catch(() => [])
+    if (keys.length > 0) return keys.map(key => selfManagedTarget(key.record))
+  }
+
   if (found.length === 0) {
-    throw new NotFoundError(`${app} holds no securekey add-on: it neither owns one nor has one attached.`, {
+    throw new NotFoundError(`${app} holds no securekey add-on: it neither owns one nor has one attached. It holds no self-managed key either.`, {
       suggestions: [`heroku securekey:provision -a ${app}`, `heroku securekey:attach ADDON -a ${app}`],
     })
+  }
+
+  // ADDON with -a APP: APP must hold it, or the report would be about apps the user did not mean.
+  if (addon && app && ownerOf(found[0]) !== app) {
+    const attachments = await platform.attachmentsOf(found[0].id ?? found[0].name!)
+    if (!attachments.some(attachment => attachment.app?.name === app)) {
+      throw new NotFoundError(`${found[0].name} is owned by ${ownerOf(found[0])} and is not attached to ${app}: -a ${app} does not hold it.`, {
+        suggestions: [`heroku securekey:status ${found[0].name}`, `heroku securekey:status -a ${app}`],
+      })
+    }
   }
 
   return found
@@ -111,8 +131,8 @@ async function readEach(platform: PlatformApi, wanted: Map<string, Set<string>>,
 }
 
 /** The config-var comparison for every add-on: the default view, and one poll of --wait. */
-export async function compareAddons(platform: PlatformApi, addons: readonly Heroku.AddOn[]): Promise<AddonStatus[]> {
-  const attachments = await platform.each(addons, addon => platform.attachmentsOf(addon.id!))
+export async function compareAddons(platform: PlatformApi, addons: readonly StatusTarget[]): Promise<AddonStatus[]> {
+  const attachments = await platform.each(addons, addon => (addon.record ? Promise.resolve(holderRows(addon.record)) : platform.attachmentsOf(addon.id!)))
   const rows: Row[] = addons.flatMap((addon, index) => attachments[index]
   .filter(attachment => !attachment.addon?.id || attachment.addon.id === addon.id)
   .map(attachment => ({
@@ -129,8 +149,25 @@ export async function compareAddons(platform: PlatformApi, addons: readonly Hero
     const holders: Holder[] = rows.filter(row => row.addon === index).map(row => ({
       app: row.app, attachment: row.attachment, configVar: row.configVar, reading: readings.get(row.app)!.get(row.configVar)!,
     }))
-    return {addon, comparison: compareHolders(holders, ownerOf(addon), addon.config_vars ?? [])}
+    const staged = addon.record?.rotation?.phase === 'staged' ? addon.record.rotation.new : undefined
+    return {addon, comparison: compareHolders(holders, ownerOf(addon), addon.config_vars ?? [], staged)}
   })
+}
+
+/**
+ * A status target: an add-on, or a self-managed key shown as one (named by its config var, plan `self-managed`), whose
+ * holders come from its record instead of the attachments.
+ */
+export type StatusTarget = Heroku.AddOn & {record?: OwnerRecord}
+
+const selfManagedTarget = (record: OwnerRecord): StatusTarget => ({
+  ...keyAsAddon(record), config_vars: [record.var], record, // eslint-disable-line camelcase
+} as StatusTarget)
+
+/** The holders of a self-managed key as attachment rows: the owner first. */
+function holderRows(record: OwnerRecord): Attachment[] {
+  // eslint-disable-next-line camelcase -- the Platform API's field
+  return allHolders(record).map(holder => ({app: {name: holder.app}, config_vars: [holder.var], name: attachmentNameOf(holder.var) ?? holder.var} as Attachment))
 }
 
 interface AppDynos {

@@ -162,6 +162,7 @@ const STATE_COLOURS: Record<HolderState, (text: string) => string> = {
   in_sync: color.success,
   malformed: color.failure,
   missing: color.failure,
+  staged: color.warning,
   unknown: color.warning,
   unreachable: color.failure,
 }
@@ -179,7 +180,8 @@ function note(holder: HolderStatus): string {
 
 function header(status: AddonStatus): string {
   const {addon} = status
-  const details = [`owner ${color.app(addon.app?.name ?? 'unknown')}`, addon.plan?.name ?? 'unknown plan', addon.state ?? 'unknown state']
+  const selfManaged = addon.plan?.name === 'self-managed'
+  const details = [`owner ${color.app(addon.app?.name ?? 'unknown')}`, selfManaged ? 'self-managed key, no add-on' : addon.plan?.name ?? 'unknown plan', ...(selfManaged ? [] : [addon.state ?? 'unknown state'])]
   return `${color.addon(addon.name ?? 'unknown add-on')} (${details.join(', ')})`
 }
 

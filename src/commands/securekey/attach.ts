@@ -2,15 +2,16 @@ import {flags} from '@heroku-cli/command'
 import {Args} from '@oclif/core'
 
 import {
-  anyFailed, checkAttachInput, executeAttach, planAttach, previewAttach,
+  anyFailed, type AttachOutcome, checkAttachInput, executeAttach, previewAttach,
 } from '../../attach/attach.js'
 import {
-  attachDocument, type AttachDocument, attachFailureMessage, attachOutcomeLines, attachPlanLines, attachWarnings,
+  attachDocument, type AttachDocument, attachFailureMessage, attachOutcomeLines, attachPlanLines, attachWarnings, readBackFailureMessage,
 } from '../../attach/view.js'
 import {SecurekeyCommand} from '../../core/base.js'
 import {terminalConfirmer} from '../../core/confirm.js'
 import {SecurekeyError} from '../../core/errors.js'
 import {prose} from '../../core/prose.js'
+import {attachSelfManaged, attachTarget} from '../../self-managed/attach.js'
 
 export default class Attach extends SecurekeyCommand {
   static args = {
@@ -61,14 +62,23 @@ One app failing does not stop the others; the exit code is non-zero if any faile
     }
     const peers = checkAttachInput(input)
     const confirmer = terminalConfirmer(input.confirm)
-    const plan = await planAttach(this.platform, input, peers)
-    for (const line of attachPlanLines(plan, flags['dry-run'])) this.log(line)
+    const target = await attachTarget(this.platform, input, peers)
+    let outcome: AttachOutcome
+    if ('record' in target) {
+      outcome = await attachSelfManaged(this.platform, target, {
+        as: input.as, confirmer, dryRun: flags['dry-run'], onPlan: plan => this.log(attachPlanLines(plan, flags['dry-run']).join('\n')), peers, progress: this.progress,
+      })
+    } else {
+      for (const line of attachPlanLines(target, flags['dry-run'])) this.log(line)
+      outcome = flags['dry-run'] ? await previewAttach(this.platform, target, confirmer) : await executeAttach(this.platform, target, confirmer, this.progress)
+    }
 
-    const outcome = flags['dry-run'] ? await previewAttach(this.platform, plan, confirmer) : await executeAttach(this.platform, plan, confirmer, this.progress)
     for (const line of attachOutcomeLines(outcome)) this.log(line)
     for (const warning of attachWarnings(outcome)) this.warn(warning)
     const document = attachDocument(outcome)
     if (anyFailed(outcome)) throw new SecurekeyError(attachFailureMessage(outcome), {document, id: 'failed'})
+    const unread = readBackFailureMessage(outcome)
+    if (unread) throw new SecurekeyError(unread, {document, id: 'failed', suggestions: [`heroku securekey:status -a ${outcome.plan.owner}`]})
 
     return document
   }

@@ -5,7 +5,10 @@ import {terminalConfirmer} from '../../core/confirm.js'
 import {prose} from '../../core/prose.js'
 import {pollSchedule} from '../../core/wait.js'
 import {provision} from '../../provision/provision.js'
-import {type ProvisionDocument, provisionDocument, provisionLines} from '../../provision/view.js'
+import {
+  type ProvisionDocument, provisionDocument, provisionLines, selfManagedDocument, selfManagedLines,
+} from '../../provision/view.js'
+import {provisionSelfManaged} from '../../self-managed/provision.js'
 
 export default class Provision extends SecurekeyCommand {
   static description = prose`
@@ -20,13 +23,15 @@ An add-on still provisioning is reported with the command to wait for it; --wait
 --json prints one document:
   {"addon": {"id", "name", "app", "plan", "state"} | null,  (null: a dry run that would create one)
    "attachment": {"name", "config_var"}, "created": true | false, "dry_run": true | false,
-   "fingerprint": {"latest": "skfp1:..." | null}}  (null: still provisioning, or the config var is unreadable)`
+   "fingerprint": {"latest": "skfp1:..." | null},  (null: still provisioning, or the config var is unreadable)
+   "managed_by": "addon" | "self"}  (self: --self-managed, with "addon": null)`
   static enableJsonFlag = true
   static examples = [
     {command: '<%= config.bin %> <%= command.id %> -a service-1', description: 'create service-1\'s securekey add-on (SECURE_KEY), or show the one it owns'},
     {command: '<%= config.bin %> <%= command.id %> -a service-1 --wait', description: 'wait until the add-on is provisioned and show its fingerprint'},
     {command: '<%= config.bin %> <%= command.id %> -a service-1 --dry-run', description: 'show what would be created, changing nothing'},
     {command: '<%= config.bin %> <%= command.id %> -a service-1 --another --as PARTNER_SECURE', description: 'create a second add-on on purpose, as PARTNER_SECURE_KEY'},
+    {command: '<%= config.bin %> <%= command.id %> -a service-1 --self-managed', description: 'no add-on: a key this plugin keeps in SECURE_KEY and can rotate (securekey:rotate)'},
   ]
   static flags = {
     another: flags.boolean({description: 'create another securekey add-on even though the app already owns one (give it its own --as)'}),
@@ -37,17 +42,27 @@ An add-on still provisioning is reported with the command to wait for it; --wait
     name: flags.string({description: 'globally unique name for the add-on (default: chosen by Heroku, e.g. securekey-solid-14332)'}),
     plan: flags.string({default: 'fortnightly', description: 'securekey plan'}),
     remote: flags.remote(),
+    'self-managed': flags.boolean({description: 'keep the key in a plain config var, managed by this plugin (no add-on); securekey:rotate can rotate it'}),
     wait: flags.boolean({description: 'wait until the add-on is provisioned, then show its fingerprint'}),
   }
   static summary = 'create the securekey add-on an app owns and shares, or show the one it already owns'
 
   async run(): Promise<ProvisionDocument> {
     const {flags} = await this.parse(Provision)
+    const confirmer = terminalConfirmer(flags.confirm === undefined ? [] : [flags.confirm])
+    if (flags['self-managed']) {
+      const outcome = await provisionSelfManaged(this.platform, {
+        app: flags.app, as: flags.as, confirmer, dryRun: flags['dry-run'], progress: this.progress,
+      })
+      for (const line of selfManagedLines(outcome)) this.log(line)
+      return selfManagedDocument(outcome)
+    }
+
     const outcome = await provision(this.platform, {
       another: flags.another,
       app: flags.app,
       as: flags.as,
-      confirmer: terminalConfirmer(flags.confirm === undefined ? [] : [flags.confirm]),
+      confirmer,
       dryRun: flags['dry-run'],
       name: flags.name,
       plan: flags.plan,

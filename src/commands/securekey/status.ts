@@ -1,8 +1,9 @@
 import {flags} from '@heroku-cli/command'
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 
 import {SecurekeyCommand} from '../../core/base.js'
-import {formatDuration, parseDuration} from '../../core/duration.js'
+import {formatDuration} from '../../core/duration.js'
+import {durationFlag} from '../../core/flags.js'
 import {prose} from '../../core/prose.js'
 import {pollSchedule} from '../../core/wait.js'
 import {
@@ -13,14 +14,6 @@ import {
 } from '../../status/view.js'
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000
-
-const duration = Flags.custom<number>({
-  async parse(input) {
-    const ms = parseDuration(input)
-    if (ms === undefined || ms <= 0) throw new Error(`Expected a duration like 90s, 5m or 1h30m, got "${input}".`)
-    return ms
-  },
-})
 
 export default class Status extends SecurekeyCommand {
   static args = {
@@ -64,7 +57,7 @@ low); HEROKU_SECUREKEY_WAIT_INTERVAL_MS sets the first pause.`
     dynos: flags.boolean({description: 'also show which dynos still run a release with another key'}),
     history: flags.boolean({description: 'also show the owner\'s last rotation and the next expected one'}),
     remote: flags.remote(),
-    timeout: duration({dependsOn: ['wait'], description: 'how long --wait waits, e.g. 90s, 5m, 1h (default 10m)', helpValue: 'DURATION'}),
+    timeout: durationFlag({dependsOn: ['wait'], description: 'how long --wait waits, e.g. 90s, 5m, 1h (default 10m)', helpValue: 'DURATION'}),
     wait: flags.boolean({description: 'poll until every app is in sync (exit 0) or --timeout passes (exit 1)'}),
   }
   static summary = 'compare the securekey key across every app that holds it, by fingerprint'

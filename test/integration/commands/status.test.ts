@@ -257,7 +257,7 @@ describe('securekey:status against the sandbox', () => {
     expectNoKeyValue(result, keysIn(sandbox, ['service-1', ...peers]))
   })
 
-  it('says what to do when the app holds no securekey add-on, sending nothing but the lookup', async () => {
+  it('says what to do when the app holds no securekey add-on, sending nothing but the lookups (its add-ons, then its config for a self-managed key)', async () => {
     sandbox = await startSandbox({seed: 'none'})
 
     const result = await run(sandbox, ['-a', 'service-2'])
@@ -265,6 +265,6 @@ describe('securekey:status against the sandbox', () => {
     expect(result.exitCode).to.equal(1)
     expect(text(result)).to.include('service-2 holds no securekey add-on: it neither owns one nor has one attached.')
     expect((result.error as Error & {suggestions?: string[]}).suggestions).to.deep.equal(['heroku securekey:provision -a service-2', 'heroku securekey:attach ADDON -a service-2'])
-    expect(sandbox.control.requests().map(entry => `${entry.method} ${entry.path}`)).to.deep.equal(['GET /apps/service-2/addons'])
+    expect(sandbox.control.requests().map(entry => `${entry.method} ${entry.path}`)).to.deep.equal(['GET /apps/service-2/addons', 'GET /apps/service-2/config-vars'])
   })
 })

@@ -125,7 +125,7 @@ describe('securekey:status', () => {
           latest: fingerprint(K2),
           peers_agree: null,
           states: {
-            ahead: 0, behind: 1, diverged: 0, in_sync: 1, malformed: 0, missing: 1, unknown: 0, unreachable: 0,
+            ahead: 0, behind: 1, diverged: 0, in_sync: 1, malformed: 0, missing: 1, staged: 0, unknown: 0, unreachable: 0,
           },
           total: 3,
         },

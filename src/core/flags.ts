@@ -1,0 +1,12 @@
+import {Flags} from '@oclif/core'
+
+import {parseDuration} from './duration.js'
+
+/** A flag that takes a duration as users type it (`90s`, `5m`, `1h30m`, `14d`), parsed to milliseconds. */
+export const durationFlag = Flags.custom<number>({
+  async parse(input) {
+    const ms = parseDuration(input)
+    if (ms === undefined || ms <= 0) throw new Error(`Expected a duration like 90s, 5m or 1h30m, got "${input}".`)
+    return ms
+  },
+})

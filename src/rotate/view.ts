@@ -1,0 +1,67 @@
+/* eslint-disable camelcase -- the --json documents use the Platform API's snake_case */
+/**
+ * What securekey:rotate prints: the plan, one line per holder, where the rotation ended, and the --json document.
+ * Fingerprints and names only.
+ */
+import * as color from '@heroku/heroku-cli-util/color'
+
+import type {RotateOutcome} from './rotate.js'
+
+export interface RotateDocument {
+  dry_run: boolean
+  fingerprint: {current: string, new: null | string}
+  holders: Array<{app: string, config_var: string, releases: number}>
+  key: {config_var: string, managed_by: 'self', owner: string}
+  resumed: null | string
+  status: RotateOutcome['status']
+  stopped: null | {message: string, phase: string, stragglers: Array<{app: string, command: string, dyno: string, release: number}>}
+}
+
+export function rotateDocument(outcome: RotateOutcome): RotateDocument {
+  return {
+    dry_run: outcome.dryRun,
+    fingerprint: {current: outcome.current, new: outcome.new ?? null},
+    holders: outcome.steps.map(step => ({app: step.app, config_var: step.var, releases: step.releases})),
+    key: {config_var: outcome.var, managed_by: 'self', owner: outcome.owner},
+    resumed: outcome.resumed ?? null,
+    status: outcome.status,
+    stopped: outcome.stopped ?? null,
+  }
+}
+
+/** The plan, printed before anything changes (and alone on a dry run). */
+export function rotatePlanLines(outcome: RotateOutcome): string[] {
+  const lines: string[] = []
+  const from = outcome.resumed ? ` (continuing a rotation found ${outcome.resumed}, NEW ${outcome.new})` : ''
+  lines.push(`${outcome.dryRun ? 'Dry run: rotating' : 'Rotating'} ${color.name(outcome.var)} of ${color.app(outcome.owner)} from LATEST ${outcome.current}${from}:`)
+  const width = Math.max(...outcome.steps.map(step => step.app.length))
+  for (const step of outcome.steps) {
+    const what = step.releases === 0 ? 'nothing left to do' : `${step.releases} release${step.releases === 1 ? '' : 's'}, its dynos restart after each`
+    lines.push(`  ${color.app(step.app.padEnd(width))}  ${step.var}: ${what}`)
+  }
+
+  lines.push('Stage "CUR,NEW" everywhere, wait until every dyno accepts NEW, promote "NEW,CUR", wait until every dyno signs with NEW.')
+  return lines
+}
+
+/** How the run ended. */
+export function rotateOutcomeLines(outcome: RotateOutcome): string[] {
+  const key = `${color.name(outcome.var)} of ${color.app(outcome.owner)}`
+  switch (outcome.status) {
+  case 'not_due': {
+    return [`${key}: not due (${outcome.why}); nothing was changed.`]
+  }
+
+  case 'rotated': {
+    return [`Rotated: every holder and every dyno signs with ${outcome.new}, and still accepts ${outcome.current}.`]
+  }
+
+  case 'stopped': {
+    return []
+  }
+
+  case 'would_rotate': {
+    return ['Nothing was changed.']
+  }
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * provision --self-managed: a key the plugin keeps in a plain config var on the owner (`SECURE_KEY`, or NAME_KEY with
+ * --as), with its record beside it (record.ts), in one release. Safe to run again: a key this app already owns under
+ * that name is shown, not replaced. A var of that name that is not ours (set by hand, or by an add-on attachment) is
+ * replaced only when confirmed, like a taken attachment name.
+ */
+import {confirmAction, type ConfirmedBy, type Confirmer} from '../core/confirm.js'
+import {
+  checkAppName, checkAttachmentName, configVarFor, DEFAULT_ATTACHMENT_NAME,
+} from '../core/names.js'
+import {type PlatformApi} from '../core/platform-api.js'
+import {type Progress, silentProgress} from '../core/progress.js'
+import {fingerprint, parseSecureKey} from '../runtime/key.js'
+import {configOf} from './holders.js'
+import {
+  formatRecord, isOwnerRecord, newKey, ownerRecord, parseRecord, recordVarOf,
+} from './record.js'
+
+export interface SelfManagedProvisionOptions {
+  app: string
+  as?: string
+  confirmer: Confirmer
+  dryRun: boolean
+  now?: () => Date
+  progress?: Progress
+}
+
+export interface SelfManagedProvisionOutcome {
+  app: string
+  configVar: string
+  confirmedBy?: ConfirmedBy
+  created: boolean
+  dryRun: boolean
+  /** LATEST's fingerprint (absent on a dry run that would create). */
+  fingerprint?: string
+}
+
+export async function provisionSelfManaged(platform: PlatformApi, options: SelfManagedProvisionOptions): Promise<SelfManagedProvisionOutcome> {
+  const {app, dryRun} = options
+  checkAppName(app)
+  const name = options.as === undefined ? DEFAULT_ATTACHMENT_NAME : checkAttachmentName(options.as)
+  const configVar = configVarFor(name)
+  const config = await configOf(platform, app)
+  const record = parseRecord(config[recordVarOf(configVar)])
+  const existing = parseSecureKey(config[configVar])
+  const base = {app, configVar, dryRun}
+  if (record && isOwnerRecord(record) && record.owner === app && existing.ok) {
+    return {...base, created: false, fingerprint: existing.pair.latest.fingerprint}
+  }
+
+  if (dryRun) return {...base, created: false}
+  let confirmedBy: ConfirmedBy | undefined
+  if (configVar in config) {
+    confirmedBy = await confirmAction({
+      app,
+      rerun: `heroku securekey:provision -a ${app} --self-managed${options.as ? ` --as ${name}` : ''} --confirm ${app}`,
+      warning: `${configVar} is already set on ${app} and is not a self-managed key of this plugin; confirming replaces it with a new key.`,
+    }, options.confirmer)
+  }
+
+  const progress = options.progress ?? silentProgress
+  const value = `${newKey()},${newKey()}`
+  progress.start(`Setting a new self-managed ${configVar} on ${app}`)
+  await platform.setConfigVars(app, {[configVar]: value, [recordVarOf(configVar)]: formatRecord(ownerRecord(app, configVar, (options.now?.() ?? new Date()).toISOString()))})
+  progress.stop('done')
+  return {
+    ...base, confirmedBy, created: true, fingerprint: fingerprint(value.split(',')[0]),
+  }
+}

@@ -1,0 +1,162 @@
+/* eslint-disable camelcase -- the --json document's snake_case fields */
+import {expect} from 'chai'
+
+import {type Sandbox, startSandbox} from '../../../sandbox/index.js'
+import Attach from '../../../src/commands/securekey/attach.js'
+import Provision from '../../../src/commands/securekey/provision.js'
+import Rotate from '../../../src/commands/securekey/rotate.js'
+import Status from '../../../src/commands/securekey/status.js'
+import {fingerprint} from '../../../src/runtime/key.js'
+import {refusedPairs} from '../../helpers/key-acceptance.js'
+import {expectNoKeyValue} from '../../helpers/output.js'
+import {runCommand} from '../../helpers/run-command.js'
+import {sandboxEnv} from '../../helpers/sandbox-setup.js'
+
+const PEERS = ['service-2', 'service-3', 'service-4', 'service-5']
+const PEER_VAR = 'SERVICE_1_SECURE_KEY'
+const holders = [{app: 'service-1', configVar: 'SECURE_KEY'}, ...PEERS.map(app => ({app, configVar: PEER_VAR}))]
+
+/** Every key value the holders have had, from every release: what no output may show. */
+function allKeys(sandbox: Sandbox): string[] {
+  return holders.flatMap(({app, configVar}) => sandbox.control.releases(app).flatMap(release => (sandbox.control.releaseConfigVars(app, release.version!)[configVar] ?? '').split(',')).filter(Boolean))
+}
+
+async function selfManagedOnFive(sandbox: Sandbox): Promise<void> {
+  const env = sandboxEnv(sandbox)
+  const provisioned = await runCommand(Provision, ['-a', 'service-1', '--self-managed'], env)
+  expect(provisioned.exitCode, provisioned.stderr).to.equal(0)
+  const attached = await runCommand(Attach, ['--from', 'service-1', ...PEERS.flatMap(app => ['-a', app])], env)
+  expect(attached.exitCode, attached.stderr).to.equal(0)
+}
+
+const value = (sandbox: Sandbox, app: string, configVar: string) => sandbox.control.configVars(app)[configVar]
+const sum = (counts: number[]) => counts.reduce((total, count) => total + count, 0)
+
+describe('securekey:rotate and self-managed keys against the sandbox', () => {
+  let sandbox: Sandbox
+
+  afterEach(async () => {
+    await sandbox?.close()
+  })
+
+  it('provisions a self-managed key, attaches it to four peers and reports them all in sync from a peer', async () => {
+    sandbox = await startSandbox({apps: 5, seed: 'self-managed'})
+    await selfManagedOnFive(sandbox)
+    const owner = value(sandbox, 'service-1', 'SECURE_KEY')
+    expect(owner).to.match(/^[\dA-F]{64},[\dA-F]{64}$/)
+    for (const app of PEERS) expect(value(sandbox, app, PEER_VAR) === owner, app).to.equal(true)
+    sandbox.control.clearRequests()
+
+    const status = await runCommand(Status, ['-a', 'service-3', '--json'], sandboxEnv(sandbox))
+    expect(status.exitCode, status.stderr).to.equal(0)
+    const document = JSON.parse(status.stdout)
+    expect(document.summary).to.deep.include({all_in_sync: true, in_sync: 5, total: 5})
+    expect(document.addons[0].addon.plan).to.equal('self-managed')
+    expectNoKeyValue(status, allKeys(sandbox))
+    // From a peer: its add-ons, its config, the owner's config, then the other holders in one wave.
+    expect(sandbox.control.requests().filter(request => request.method !== 'GET')).to.deep.equal([])
+  })
+
+  it('rotates in two phases: every holder ends with "NEW,CUR", exactly one NEW, and a re-run is not a second rotation when not due', async () => {
+    sandbox = await startSandbox({apps: 5, seed: 'rotate'})
+    await selfManagedOnFive(sandbox)
+    const before = value(sandbox, 'service-1', 'SECURE_KEY').split(',')
+    const result = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1', '--json'], sandboxEnv(sandbox, 5))
+    expect(result.exitCode, result.stderr).to.equal(0)
+    const document = JSON.parse(result.stdout)
+    expect(document.status).to.equal('rotated')
+    const after = value(sandbox, 'service-1', 'SECURE_KEY').split(',')
+    expect(after[1] === before[0]).to.equal(true)
+    expect(document.fingerprint).to.deep.equal({current: fingerprint(before[0]), new: fingerprint(after[0])})
+    for (const app of PEERS) expect(value(sandbox, app, PEER_VAR) === after.join(','), app).to.equal(true)
+    expectNoKeyValue(result, allKeys(sandbox))
+
+    const again = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1', '--if-older-than', '14d'], sandboxEnv(sandbox, 5))
+    expect(again.exitCode, again.stderr).to.equal(0)
+    expect(again.stdout).to.include('not due')
+    expect(value(sandbox, 'service-1', 'SECURE_KEY') === after.join(',')).to.equal(true)
+  })
+
+  it('stops at the barrier naming a one-off dyno and the command that stops it; a re-run after it stops continues without a second NEW', async () => {
+    sandbox = await startSandbox({apps: 5, seed: 'one-off'})
+    await selfManagedOnFive(sandbox)
+    sandbox.control.runOneOff('service-3')
+    const result = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1', '--timeout', '300ms'], sandboxEnv(sandbox, 20))
+    expect(result.exitCode).to.equal(1)
+    expect(result.stderr).to.include('service-3 run.1').and.include('heroku ps:stop run.1 -a service-3')
+    const staged = value(sandbox, 'service-1', 'SECURE_KEY')
+    for (const app of PEERS) expect(value(sandbox, app, PEER_VAR) === staged, app).to.equal(true)
+
+    sandbox.control.stopDyno('service-3', 'run.1')
+    const resumed = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1', '--json'], sandboxEnv(sandbox, 20))
+    expect(resumed.exitCode, resumed.stderr).to.equal(0)
+    expect(JSON.parse(resumed.stdout)).to.deep.include({resumed: 'staged', status: 'rotated'})
+    const [newKey, current] = value(sandbox, 'service-1', 'SECURE_KEY').split(',')
+    expect(`${current},${newKey}` === staged).to.equal(true)
+    expectNoKeyValue(resumed, allKeys(sandbox))
+  })
+
+  it('refuses an add-on key, naming why and what to do instead, with no mutating request', async () => {
+    sandbox = await startSandbox({seed: 'addon-key'})
+    await runCommand(Provision, ['-a', 'service-1'], sandboxEnv(sandbox))
+    sandbox.control.clearRequests()
+    const result = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1', '--json'], sandboxEnv(sandbox))
+    expect(result.exitCode).to.equal(1)
+    expect(JSON.parse(result.stdout).error.id).to.equal('not_managed')
+    expect(result.stderr).to.include('only its provider can change').and.include('securekey:status -a service-1 --history')
+    expect(sandbox.control.requests().filter(request => request.method !== 'GET')).to.deep.equal([])
+  })
+
+  describe('the safety property: no running dyno signs with a key another holder\'s running dyno refuses', () => {
+    const SEEDS = 20
+
+    /** Runs `rotation` while dynos restart late, checking every ordered pair of running dynos after every sandbox event. */
+    // eslint-disable-next-line unicorn/consistent-function-scoping -- it sets the suite's sandbox, which afterEach closes
+    async function refusalsDuring(seed: number, rotation: (sandbox: Sandbox) => Promise<void>): Promise<number> {
+      sandbox = await startSandbox({apps: 5, seed: `safety-${seed}`})
+      await selfManagedOnFive(sandbox)
+      sandbox.control.setRestartDelay({maxMs: 120, minMs: 0, seed})
+      let refusals = 0
+      const stop = sandbox.control.onEvent(() => {
+        refusals += refusedPairs(sandbox.control, holders).refused.length
+      })
+      await rotation(sandbox)
+      // Let every late restart land, still counting.
+      await new Promise(resolve => {
+        setTimeout(resolve, 200)
+      })
+      stop()
+      await sandbox.close()
+      return refusals
+    }
+
+    it(`staged securekey:rotate gives 0 refusals over ${SEEDS} seeds; the add-on's direct "NEW,CUR" write gives more`, async function () {
+      this.timeout(240_000)
+      const staged: number[] = []
+      const direct: number[] = []
+      for (let seed = 1; seed <= SEEDS; seed++) {
+        // eslint-disable-next-line no-await-in-loop
+        staged.push(await refusalsDuring(seed, async box => {
+          const result = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1'], sandboxEnv(box, 10))
+          expect(result.exitCode, result.stderr).to.equal(0)
+        }))
+        // eslint-disable-next-line no-await-in-loop
+        direct.push(await refusalsDuring(seed, async box => {
+          const [current] = box.control.configVars('service-1').SECURE_KEY.split(',')
+          const next = `${'AB'.repeat(31)}${String(seed).padStart(2, '0')},${current}`
+          for (const {app, configVar} of holders) {
+            box.control.setConfigVar(app, configVar, next)
+            // eslint-disable-next-line no-await-in-loop
+            await new Promise(resolve => {
+              setTimeout(resolve, 20)
+            })
+          }
+        }))
+      }
+
+      console.log(`      safety over ${SEEDS} seeds, 5 holders: staged rotate ${sum(staged)} refusals; direct "NEW,CUR" writes ${sum(direct)} refusals (per seed: ${direct.join(' ')})`)
+      expect(sum(staged)).to.equal(0)
+      expect(sum(direct)).to.be.greaterThan(0)
+    })
+  })
+})
