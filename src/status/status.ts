@@ -29,7 +29,7 @@ import {ownerOf, securekeyAddons} from '../core/resolve.js'
 import {type PollSchedule, pollUntil} from '../core/wait.js'
 import {parseSecureKey} from '../runtime/key.js'
 import {keyAsAddon} from '../self-managed/attach.js'
-import {selfManagedKeysOn} from '../self-managed/holders.js'
+import {type SelfManagedKey, selfManagedKeysOn} from '../self-managed/holders.js'
 import {allHolders, type OwnerRecord} from '../self-managed/record.js'
 import {
   allInSync, compareDynos, compareHolders, type Comparison, type DynoReport, type Holder, type Reading, STATE_LABELS,
@@ -73,7 +73,7 @@ export async function statusTargets(platform: PlatformApi, options: {addon?: str
     // No add-on: a self-managed key, found from any holder (the app's record, then its owner's). A failed read here
     // leaves the answer the add-on list gave.
     const keys = await selfManagedKeysOn(platform, app).catch(() => [])
-    if (keys.length > 0) return keys.map(key => selfManagedTarget(key.record))
+    if (keys.length > 0) return keys.map(key => selfManagedTarget(key))
   }
 
   if (found.length === 0) {
@@ -143,7 +143,9 @@ export async function compareAddons(platform: PlatformApi, addons: readonly Stat
   rows.sort((a, b) => Number(b.app === ownerOf(addons[b.addon])) - Number(a.app === ownerOf(addons[a.addon])) || a.app.localeCompare(b.app) || a.attachment.localeCompare(b.attachment))
   const wanted = new Map<string, Set<string>>()
   for (const row of rows) addTo(wanted, row.app, row.configVar)
-  const readings = await readEach(platform, wanted, app => platform.configVars(app))
+  // A self-managed key's finding read some holders' configs already: those are not read again.
+  const known = new Map(addons.flatMap(addon => [...addon.configs ?? []]))
+  const readings = await readEach(platform, wanted, app => (known.has(app) ? Promise.resolve(known.get(app)!) : platform.configVars(app)))
 
   return addons.map((addon, index) => {
     const holders: Holder[] = rows.filter(row => row.addon === index).map(row => ({
@@ -158,10 +160,10 @@ export async function compareAddons(platform: PlatformApi, addons: readonly Stat
  * A status target: an add-on, or a self-managed key shown as one (named by its config var, plan `self-managed`), whose
  * holders come from its record instead of the attachments.
  */
-export type StatusTarget = Heroku.AddOn & {record?: OwnerRecord}
+export type StatusTarget = Heroku.AddOn & {configs?: ReadonlyMap<string, ConfigVars>, record?: OwnerRecord}
 
-const selfManagedTarget = (record: OwnerRecord): StatusTarget => ({
-  ...keyAsAddon(record), config_vars: [record.var], record, // eslint-disable-line camelcase
+const selfManagedTarget = ({configs, record}: SelfManagedKey): StatusTarget => ({
+  ...keyAsAddon(record), config_vars: [record.var], configs, record, // eslint-disable-line camelcase
 } as StatusTarget)
 
 /** The holders of a self-managed key as attachment rows: the owner first. */
@@ -290,8 +292,16 @@ export interface WaitOptions {
 }
 
 /** Polls the config-var comparison until every holder is in sync or the timeout passes. */
-export async function waitForSync(platform: PlatformApi, addons: readonly Heroku.AddOn[], options: WaitOptions): Promise<{inSync: boolean, polls: number, statuses: AddonStatus[]}> {
-  const {done, polls, value} = await pollUntil<AddonStatus[]>(() => compareAddons(platform, addons), {
+export async function waitForSync(platform: PlatformApi, addons: readonly StatusTarget[], options: WaitOptions): Promise<{inSync: boolean, polls: number, statuses: AddonStatus[]}> {
+  // Configs read while finding a self-managed key are fresh for the first poll only.
+  let targets: readonly StatusTarget[] = addons
+  const poll = async () => {
+    const statuses = await compareAddons(platform, targets)
+    targets = addons.map(target => ({...target, configs: undefined}))
+    return statuses
+  }
+
+  const {done, polls, value} = await pollUntil<AddonStatus[]>(poll, {
     done: everyAddonInSync,
     onPoll: options.onPoll,
     rateLimitRemaining: () => platform.rateLimitRemaining,

@@ -217,7 +217,7 @@ async function detachAll(platform: PlatformApi, peers: readonly PlannedDetach[],
 const appList = (detaches: readonly PlannedDetach[]) => detaches.map(detach => `${detach.app} (${detach.attachment.name})`).join(', ')
 
 /** The result of a teardown stopped before the destroy finished. `detail`: the apps still attaching, or why the destroy failed. */
-function stop(plan: TeardownPlan, result: TeardownResult, reason: StopReason, detail = ''): TeardownResult {
+export function stopTeardown(plan: TeardownPlan, result: TeardownResult, reason: StopReason, detail = ''): TeardownResult {
   const again = `run the same command again to finish: ${teardownCommand(plan)}`
   const done = result.detached.length > 0 ? ` Detached so far: ${[...new Set(result.detached.map(detach => detach.app))].join(', ')}.` : ''
   let message: string
@@ -285,7 +285,7 @@ async function detachPeers(platform: PlatformApi, plan: TeardownPlan, result: Te
       progress.stop(failed.length > 0 ? `${failed.length} of ${outcomes.length} failed` : 'done')
       result.detached.push(...outcomes.filter(outcome => !outcome.error))
       result.failed.push(...failed)
-      if (result.failed.length > 0) return stop(plan, result, 'detach_failed')
+      if (result.failed.length > 0) return stopTeardown(plan, result, 'detach_failed')
     }
 
     // The listing just before the destroy: an app attached since the plan is a peer too. A failed listing stops
@@ -295,11 +295,11 @@ async function detachPeers(platform: PlatformApi, plan: TeardownPlan, result: Te
       pending = peersOf(await platform.attachmentsOf(plan.addon.id), plan.owner)
     } catch (error) {
       if (!(error instanceof PlatformError)) throw error
-      return stop(plan, result, 'listing_failed', error.describe())
+      return stopTeardown(plan, result, 'listing_failed', error.describe())
     }
 
     if (pending.length === 0) return undefined
-    if (round >= MAX_DETACH_ROUNDS) return stop(plan, result, 'still_attaching', appList(pending))
+    if (round >= MAX_DETACH_ROUNDS) return stopTeardown(plan, result, 'still_attaching', appList(pending))
   }
 }
 
@@ -323,7 +323,7 @@ export async function executeTeardown(platform: PlatformApi, plan: TeardownPlan,
     if (!isNotFound(error)) {
       if (!(error instanceof PlatformError)) throw error
       progress.stop('failed')
-      return stop(plan, result, 'destroy_failed', error.describe())
+      return stopTeardown(plan, result, 'destroy_failed', error.describe())
     }
 
     state = 'deprovisioned'

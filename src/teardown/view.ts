@@ -48,9 +48,11 @@ export function nothingToTearDown(app: string): string {
 export function planLines(plan: TeardownPlan): string[] {
   const {addon, owner} = plan
   const ownerVars = plan.destroy.configVars.length > 0 ? `removes ${plan.destroy.configVars.join(', ')} and restarts ${color.app(owner)}` : `nothing left on ${color.app(owner)} to remove`
+  // A self-managed key has no add-on: its vars (and their records) are removed from each app, the owner's last.
+  const selfManaged = addon.plan === 'self-managed'
   const steps = [
-    ...plan.peers.map(peer => `Detach ${color.attachment(peer.attachment.name)} from ${color.app(peer.app)}: removes ${peer.configVar} and restarts ${color.app(peer.app)}`),
-    `Destroy ${color.addon(addon.name)} on ${color.app(owner)}: ${ownerVars}`,
+    ...plan.peers.map(peer => `${selfManaged ? 'Remove' : `Detach ${color.attachment(peer.attachment.name)}`} from ${color.app(peer.app)}: removes ${peer.configVar} and restarts ${color.app(peer.app)}`),
+    selfManaged ? `Remove from ${color.app(owner)}, the owner: ${ownerVars}` : `Destroy ${color.addon(addon.name)} on ${color.app(owner)}: ${ownerVars}`,
   ]
   return [
     `Teardown of ${color.addon(addon.name)}${addon.plan ? ` (${addon.plan})` : ''}, owned by ${color.app(owner)}${plan.peers.length === 0 ? ', attached to no other app' : ''}:`,
@@ -66,13 +68,15 @@ function detachLine(outcome: DetachOutcome): string {
   const where = `${color.attachment(outcome.attachment.name)} from ${color.app(outcome.app)}`
   const late = outcome.late ? ', attached during the teardown' : ''
   if (outcome.error) return `${color.failure('Could not detach')} ${where}: ${describeApiError(outcome.error)}${late}`
+  if (!outcome.attachment.id) return `Removed ${outcome.configVar} from ${color.app(outcome.app)}${late}`
   return `Detached ${where}${late}: ${outcome.configVar} removed`
 }
 
 export function resultLines(plan: TeardownPlan, result: TeardownResult): string[] {
   const lines = [...result.detached, ...result.failed].sort((a, b) => Number(a.late) - Number(b.late)).map(outcome => detachLine(outcome))
   if (result.destroyed?.state === 'deprovisioned') {
-    lines.push(`Destroyed ${color.addon(plan.addon.name)} on ${color.app(plan.owner)}: teardown complete.`)
+    const gone = plan.addon.plan === 'self-managed' ? `Removed ${plan.addon.name} from ${color.app(plan.owner)}` : `Destroyed ${color.addon(plan.addon.name)} on ${color.app(plan.owner)}`
+    lines.push(`${gone}: teardown complete.`)
   } else if (result.destroyed) {
     const wait = color.code(`heroku addons:wait ${plan.addon.name}`)
     lines.push(`Destroy of ${color.addon(plan.addon.name)} accepted: the provider is deprovisioning it. Every peer is detached; ${wait} (or --wait) waits until it is gone.`)

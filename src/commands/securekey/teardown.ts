@@ -7,6 +7,7 @@ import {SecurekeyError} from '../../core/errors.js'
 import {PlatformError} from '../../core/platform-api.js'
 import {prose} from '../../core/prose.js'
 import {pollSchedule} from '../../core/wait.js'
+import {executeSelfManagedTeardown, planSelfManagedTeardown, selfManagedTeardownTarget} from '../../self-managed/teardown.js'
 import {
   confirmTeardown, executeTeardown, planTeardown, teardownTarget,
 } from '../../teardown/teardown.js'
@@ -56,12 +57,13 @@ addon and plan are null when the app owns nothing to tear down; results is null 
       if (!(error instanceof PlatformError)) throw error
       throw new PlatformError(error.status, error.id, `Finding what to tear down on ${flags.app} failed, so nothing was changed: ${error.message}`, error.resource)
     })
-    if (!target) {
+    const key = target ? undefined : await selfManagedTeardownTarget(this.platform, flags.app)
+    if (!target && !key) {
       this.log(nothingToTearDown(flags.app))
       return teardownDocument(undefined, {dryRun})
     }
 
-    const plan = planTeardown(target.addon, target.attachments)
+    const plan = target ? planTeardown(target.addon, target.attachments) : planSelfManagedTeardown(key!.record)
     this.log(planLines(plan).join('\n'))
     if (dryRun) {
       // A --confirm naming another app contradicts the plan shown: refused, as a real run would.
@@ -71,7 +73,9 @@ addon and plan are null when the app owns nothing to tear down; results is null 
     }
 
     await confirmTeardown(plan, terminalConfirmer(flags.confirm === undefined ? [] : [flags.confirm]))
-    const result = await executeTeardown(this.platform, plan, {poll: pollSchedule(), progress: this.progress, wait: flags.wait})
+    const result = key
+      ? await executeSelfManagedTeardown(this.platform, plan, {progress: this.progress})
+      : await executeTeardown(this.platform, plan, {poll: pollSchedule(), progress: this.progress, wait: flags.wait})
     this.log(resultLines(plan, result).join('\n'))
     const document = teardownDocument(plan, {dryRun, result})
     if (result.stopped) throw new SecurekeyError(result.stopped.message, {document, id: 'stopped'})

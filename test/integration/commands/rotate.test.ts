@@ -6,11 +6,12 @@ import Attach from '../../../src/commands/securekey/attach.js'
 import Provision from '../../../src/commands/securekey/provision.js'
 import Rotate from '../../../src/commands/securekey/rotate.js'
 import Status from '../../../src/commands/securekey/status.js'
+import Teardown from '../../../src/commands/securekey/teardown.js'
 import {fingerprint} from '../../../src/runtime/key.js'
 import {refusedPairs} from '../../helpers/key-acceptance.js'
 import {expectNoKeyValue} from '../../helpers/output.js'
 import {runCommand} from '../../helpers/run-command.js'
-import {sandboxEnv} from '../../helpers/sandbox-setup.js'
+import {mutating, sandboxEnv} from '../../helpers/sandbox-setup.js'
 
 const PEERS = ['service-2', 'service-3', 'service-4', 'service-5']
 const PEER_VAR = 'SERVICE_1_SECURE_KEY'
@@ -30,6 +31,15 @@ async function selfManagedOnFive(sandbox: Sandbox): Promise<void> {
 }
 
 const value = (sandbox: Sandbox, app: string, configVar: string) => sandbox.control.configVars(app)[configVar]
+
+/** Every key any of `apps` held in any release, in its securekey var. */
+function allHoldersKeys(sandbox: Sandbox, apps: string[]): string[] {
+  return apps.flatMap(app => sandbox.control.releases(app).flatMap(release => {
+    const config = sandbox.control.releaseConfigVars(app, release.version!)
+    return (config.SECURE_KEY ?? config.SERVICE_1_SECURE_KEY ?? '').split(',').filter(Boolean)
+  }))
+}
+
 const sum = (counts: number[]) => counts.reduce((total, count) => total + count, 0)
 
 describe('securekey:rotate and self-managed keys against the sandbox', () => {
@@ -45,6 +55,7 @@ describe('securekey:rotate and self-managed keys against the sandbox', () => {
     const owner = value(sandbox, 'service-1', 'SECURE_KEY')
     expect(owner).to.match(/^[\dA-F]{64},[\dA-F]{64}$/)
     for (const app of PEERS) expect(value(sandbox, app, PEER_VAR) === owner, app).to.equal(true)
+    sandbox.control.setLatency(40)
     sandbox.control.clearRequests()
 
     const status = await runCommand(Status, ['-a', 'service-3', '--json'], sandboxEnv(sandbox))
@@ -53,8 +64,12 @@ describe('securekey:rotate and self-managed keys against the sandbox', () => {
     expect(document.summary).to.deep.include({all_in_sync: true, in_sync: 5, total: 5})
     expect(document.addons[0].addon.plan).to.equal('self-managed')
     expectNoKeyValue(status, allKeys(sandbox))
-    // From a peer: its add-ons, its config, the owner's config, then the other holders in one wave.
-    expect(sandbox.control.requests().filter(request => request.method !== 'GET')).to.deep.equal([])
+    // From a peer: its add-ons, its config, the owner's config, then the three other holders in one wave: 1 + N.
+    const log = sandbox.control.requests()
+    expect(log.slice(0, 3).map(request => `${request.method} ${request.path}`)).to.deep.equal(['GET /apps/service-3/addons', 'GET /apps/service-3/config-vars', 'GET /apps/service-1/config-vars'])
+    expect(log.slice(3).map(request => request.path).sort()).to.deep.equal(['service-2', 'service-4', 'service-5'].map(app => `/apps/${app}/config-vars`))
+    const lastWave = log.slice(3)
+    for (const request of lastWave) expect(request.start).to.be.below(Math.min(...lastWave.map(entry => entry.end)))
   })
 
   it('rotates in two phases: every holder ends with "NEW,CUR", exactly one NEW, and a re-run is not a second rotation when not due', async () => {
@@ -105,6 +120,101 @@ describe('securekey:rotate and self-managed keys against the sandbox', () => {
     expect(JSON.parse(result.stdout).error.id).to.equal('not_managed')
     expect(result.stderr).to.include('only its provider can change').and.include('securekey:status -a service-1 --history')
     expect(sandbox.control.requests().filter(request => request.method !== 'GET')).to.deep.equal([])
+  })
+
+  it('tears a self-managed key down from every peer first, then the owner; previewable; refused from a peer', async () => {
+    sandbox = await startSandbox({apps: 5, seed: 'teardown'})
+    await selfManagedOnFive(sandbox)
+    sandbox.control.clearRequests()
+    const fromPeer = await runCommand(Teardown, ['-a', 'service-2', '--confirm', 'service-2'], sandboxEnv(sandbox))
+    expect(fromPeer.exitCode).to.equal(1)
+    expect(fromPeer.stderr).to.include('heroku securekey:teardown -a service-1')
+    const preview = await runCommand(Teardown, ['-a', 'service-1', '--dry-run'], sandboxEnv(sandbox))
+    expect(preview.exitCode, preview.stderr).to.equal(0)
+    expect(preview.stdout).to.include('Remove from service-2: removes SERVICE_1_SECURE_KEY').and.include('Remove from service-1, the owner: removes SECURE_KEY')
+    expect(mutating(sandbox)).to.deep.equal([])
+
+    sandbox.control.injectFault({method: 'PATCH', path: '/apps/service-4/config-vars', status: 503})
+    const stopped = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1', '--json'], sandboxEnv(sandbox))
+    expect(stopped.exitCode).to.equal(1)
+    expect(JSON.parse(stopped.stdout)).to.deep.include({complete: false})
+    expect(value(sandbox, 'service-1', 'SECURE_KEY')).to.be.a('string')
+    const finished = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1'], sandboxEnv(sandbox))
+    expect(finished.exitCode, finished.stderr).to.equal(0)
+    expect(finished.stdout).to.include('teardown complete')
+    for (const {app} of holders) {
+      const left = Object.keys(sandbox.control.configVars(app)).filter(name => /SECURE_KEY/.test(name))
+      expect(left, app).to.deep.equal([])
+    }
+
+    expectNoKeyValue(stopped, allKeys(sandbox))
+    expectNoKeyValue(finished, allKeys(sandbox))
+  })
+
+  describe('faults at every write and barrier read: exit 1 naming the step and app, no key printed, a re-run completes with exactly one NEW', () => {
+    const faults: Array<{arm?: 'promote', fault: {count?: number, method: string, path: RegExp | string, reset?: boolean, status?: number}; name: string,}> = [
+      {fault: {method: 'PATCH', path: '/apps/service-1/config-vars', status: 503}, name: '503 on the owner\'s stage write'},
+      {fault: {method: 'PATCH', path: '/apps/service-3/config-vars', status: 500}, name: '500 on a peer\'s stage write'},
+      {
+        fault: {
+          count: 3, method: 'PATCH', path: '/apps/service-2/config-vars', status: 429,
+        }, name: '429 (retries exhausted) on a peer\'s stage write',
+      },
+      {
+        fault: {
+          count: 6, method: 'PATCH', path: '/apps/service-3/config-vars', reset: true,
+        }, name: 'a reset connection on a peer\'s stage write',
+      },
+      {arm: 'promote', fault: {method: 'PATCH', path: '/apps/service-2/config-vars', status: 503}, name: '503 on a peer\'s promote write'},
+      {
+        fault: {
+          count: 3, method: 'GET', path: '/apps/service-2/dynos', status: 503,
+        }, name: '503 (retries exhausted) on a barrier\'s dyno list',
+      },
+      {
+        fault: {
+          count: 3, method: 'GET', path: /^\/apps\/service-3\/releases\/\d+\/config-vars$/, status: 429,
+        }, name: '429 (retries exhausted) on a barrier\'s release config read',
+      },
+    ]
+
+    for (const {arm, fault, name} of faults) {
+      it(name, async () => {
+        sandbox = await startSandbox({apps: 3, seed: `fault-${name}`})
+        const env = sandboxEnv(sandbox, 5)
+        await runCommand(Provision, ['-a', 'service-1', '--self-managed'], env)
+        await runCommand(Attach, ['--from', 'service-1', '-a', 'service-2', '-a', 'service-3'], env)
+        const [current, previous] = value(sandbox, 'service-1', 'SECURE_KEY').split(',')
+        if (arm) {
+          // The first write of the rotation to service-2 is its stage; the fault waits for the promote.
+          const stop = sandbox.control.onEvent(event => {
+            if (event.type !== 'release' || event.app !== 'service-2') return
+            sandbox.control.injectFault({count: 1, ...fault})
+            stop()
+          })
+        } else {
+          sandbox.control.injectFault({count: 1, ...fault})
+        }
+
+        const failed = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1'], env)
+        expect(failed.exitCode, failed.stdout).to.equal(1)
+        const app = typeof fault.path === 'string' ? fault.path.split('/')[2] : 'service-3'
+        expect(failed.stderr, failed.stderr).to.include(app).and.include('run the same command again')
+        sandbox.control.clearFaults()
+
+        const again = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1', '--json'], env)
+        expect(again.exitCode, again.stderr).to.equal(0)
+        expect(JSON.parse(again.stdout).status).to.equal('rotated')
+        const final = value(sandbox, 'service-1', 'SECURE_KEY')
+        expect(final.split(',')[1] === current, 'promoted from the key the rotation started with').to.equal(true)
+        for (const peer of ['service-2', 'service-3']) expect(value(sandbox, peer, 'SERVICE_1_SECURE_KEY') === final, peer).to.equal(true)
+        const seen = new Set(allHoldersKeys(sandbox, ['service-1', 'service-2', 'service-3']))
+        expect(seen.size, 'exactly one NEW key besides the two the key had').to.equal(3)
+        expect(seen.has(previous) && seen.has(current)).to.equal(true)
+        expectNoKeyValue(failed, [...seen])
+        expectNoKeyValue(again, [...seen])
+      })
+    }
   })
 
   describe('the safety property: no running dyno signs with a key another holder\'s running dyno refuses', () => {
