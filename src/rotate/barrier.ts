@@ -3,15 +3,18 @@
  * `scheduler.N` dynos, which keep the config they started with) runs a release whose key passes a test: accepts NEW
  * after the stage, signs with NEW after the promote, signs with the current key before a rotation starts.
  *
- * Like `status --dynos`, each dyno's key is the config var as of the release it runs. One poll: every holder's dynos
- * and newest release, through the pool (one wave), then the config of each release a dyno runs that was not read
- * before. A release's config never changes, so it is read once per rotation, whatever the number of polls.
+ * Like `status --dynos`, and with its readers (status/readings.ts), each dyno's key is the config var as of the release
+ * it runs. One poll: every holder's dynos and newest release, through the pool (one wave), then the config of each
+ * release a dyno runs that was not read before. A release's config never changes, so it is read once per rotation,
+ * whatever the number of polls.
  */
-import type {KeyPrints} from '../status/compare.js'
+import type {KeyPrints, Reading} from '../status/compare.js'
 
-import {describeFailure, type PlatformApi} from '../core/platform-api.js'
-import {parseSecureKey} from '../runtime/key.js'
+import {type PlatformApi} from '../core/platform-api.js'
 import {printsOf} from '../status/compare.js'
+import {
+  addTo, type AppDynos, listDynos, readAtReleases, releaseKey,
+} from '../status/readings.js'
 
 export interface DynoKey {
   app: string
@@ -37,35 +40,31 @@ export function stragglerCommand(app: string, dyno: string): string {
   return ONE_OFF.test(dyno) ? `heroku ps:stop ${dyno} -a ${app}` : `heroku ps:restart ${dyno} -a ${app}`
 }
 
+/** Reads, poll after poll, the key every dyno of every holder runs; release configs are read once per rotation. */
 export class DynoReader {
-  private readonly releases = new Map<string, KeyPrints | undefined>()
+  private readonly cache = new Map<string, Map<string, Reading>>()
 
   constructor(private readonly platform: PlatformApi, private readonly holders: ReadonlyArray<{app: string, var: string}>) {}
 
-  /** One poll: the key every dyno of every holder runs. Throws the first failed read, naming its app. */
+  /** One poll. Throws on the first holder whose dynos or release config could not be read, naming it. */
   async read(): Promise<DynoKey[]> {
-    const {platform} = this
-    const listed = await platform.each(this.holders, async holder => {
-      try {
-        const dynos = await platform.dynos(holder.app)
-        return dynos.map(dyno => ({dyno: dyno.name!, release: dyno.release?.version ?? 0}))
-      } catch (error) {
-        throw new Error(`reading the dynos of ${holder.app} failed: ${describeFailure(error)}`)
+    const {holders, platform} = this
+    const listed = await listDynos(platform, holders.map(holder => holder.app))
+    const wanted = new Map<string, Set<string>>()
+    for (const holder of holders) {
+      const found = listed.get(holder.app)!
+      if ('error' in found) throw new Error(`reading the dynos of ${holder.app} failed: ${found.error}`)
+      for (const dyno of found.dynos) addTo(wanted, releaseKey(holder.app, dyno.release), holder.var)
+    }
+
+    const readings = await readAtReleases(platform, wanted, this.cache)
+    return holders.flatMap(holder => (listed.get(holder.app) as AppDynos).dynos.map(dyno => {
+      const reading = readings.get(releaseKey(holder.app, dyno.release))?.get(holder.var)
+      if (reading?.kind === 'unreachable') throw new Error(`reading the config of release v${dyno.release} of ${holder.app} failed: ${reading.reason}`)
+      return {
+        app: holder.app, dyno: dyno.name, keys: reading?.kind === 'read' ? printsOf(reading.key) : undefined, oneOff: ONE_OFF.test(dyno.name), release: dyno.release,
       }
-    })
-    const wanted = this.holders.flatMap((holder, index) => listed[index].map(dyno => ({...holder, release: dyno.release})))
-    .filter(({app, release}, index, all) => !this.releases.has(`${app}\n${release}`) && all.findIndex(other => other.app === app && other.release === release) === index)
-    await platform.each(wanted, async ({app, release, var: keyVar}) => {
-      try {
-        const config = await platform.releaseConfigVars(app, release)
-        this.releases.set(`${app}\n${release}`, printsOf(parseSecureKey(config[keyVar])))
-      } catch (error) {
-        throw new Error(`reading the config of release v${release} of ${app} failed: ${describeFailure(error)}`)
-      }
-    })
-    return this.holders.flatMap((holder, index) => listed[index].map(dyno => ({
-      app: holder.app, dyno: dyno.dyno, keys: this.releases.get(`${holder.app}\n${dyno.release}`), oneOff: ONE_OFF.test(dyno.dyno), release: dyno.release,
-    })))
+    }))
   }
 }
 

@@ -27,7 +27,6 @@ import {
 } from '../core/platform-api.js'
 import {ownerOf, securekeyAddons} from '../core/resolve.js'
 import {type PollSchedule, pollUntil} from '../core/wait.js'
-import {parseSecureKey} from '../runtime/key.js'
 import {keyAsAddon} from '../self-managed/attach.js'
 import {type SelfManagedKey, selfManagedKeysOn} from '../self-managed/holders.js'
 import {allHolders, type OwnerRecord} from '../self-managed/record.js'
@@ -35,6 +34,9 @@ import {
   allInSync, compareDynos, compareHolders, type Comparison, type DynoReport, type Holder, type Reading, STATE_LABELS,
 } from './compare.js'
 import {keyHistory} from './history.js'
+import {
+  addTo, listDynos, readAtReleases, readEach, releaseKey,
+} from './readings.js'
 
 export type DynoOutcome = {error: string} | {report: DynoReport}
 export type HistoryOutcome = {error: string} | {history: History}
@@ -102,34 +104,6 @@ interface Row {
   configVar: string
 }
 
-function readingOf(config: Record<string, string>, name: string): Reading {
-  return {key: name in config ? parseSecureKey(config[name]) : undefined, kind: 'read'}
-}
-
-/** Adds `value` to the set under `key`. */
-function addTo(map: Map<string, Set<string>>, key: string, value: string): void {
-  map.set(key, (map.get(key) ?? new Set()).add(value))
-}
-
-/**
- * Reads each config once (`read` of a key: an app, or an app at a release) and keeps only the parsed vars asked for;
- * a failed read makes every one of them unreachable.
- */
-async function readEach(platform: PlatformApi, wanted: Map<string, Set<string>>, read: (key: string) => Promise<ConfigVars>): Promise<Map<string, Map<string, Reading>>> {
-  const keys = [...wanted.keys()]
-  const readings = await platform.each(keys, async key => {
-    const names = [...wanted.get(key)!]
-    try {
-      const config = await read(key)
-      return new Map(names.map(name => [name, readingOf(config, name)]))
-    } catch (error) {
-      const reading: Reading = {kind: 'unreachable', reason: describeFailure(error)}
-      return new Map(names.map(name => [name, reading]))
-    }
-  })
-  return new Map(keys.map((key, index) => [key, readings[index]]))
-}
-
 /** The config-var comparison for every add-on: the default view, and one poll of --wait. */
 export async function compareAddons(platform: PlatformApi, addons: readonly StatusTarget[]): Promise<AddonStatus[]> {
   const attachments = await platform.each(addons, addon => (addon.record ? Promise.resolve(holderRows(addon.record)) : platform.attachmentsOf(addon.id!)))
@@ -172,41 +146,20 @@ function holderRows(record: OwnerRecord): Attachment[] {
   return allHolders(record).map(holder => ({app: {name: holder.app}, config_vars: [holder.var], name: attachmentNameOf(holder.var) ?? holder.var} as Attachment))
 }
 
-interface AppDynos {
-  currentRelease: number
-  dynos: Array<{name: string, release: number}>
-}
-
 /** Adds the dyno report for every readable holder (see the budget above). */
 export async function addDynos(platform: PlatformApi, statuses: readonly AddonStatus[]): Promise<void> {
   const holders = statuses.flatMap(status => status.comparison.holders)
-  const apps = [...new Set(holders.filter(holder => holder.state !== 'unreachable').map(holder => holder.app))]
-  const listed = await platform.each(apps, async (app): Promise<AppDynos | {error: string}> => {
-    try {
-      const [dynos, releases] = await Promise.all([platform.dynos(app), platform.releases(app, 1)])
-      return {
-        currentRelease: releases[0]?.version ?? 0,
-        dynos: dynos.map(dyno => ({name: dyno.name!, release: dyno.release?.version ?? 0})),
-      }
-    } catch (error) {
-      return {error: describeFailure(error)}
-    }
-  })
-  const dynosOf = new Map(apps.map((app, index) => [app, listed[index]]))
-
+  const dynosOf = await listDynos(platform, [...new Set(holders.filter(holder => holder.state !== 'unreachable').map(holder => holder.app))])
   const wanted = new Map<string, Set<string>>()
   for (const holder of holders) {
     const found = dynosOf.get(holder.app)
     if (!found || 'error' in found) continue
     for (const dyno of found.dynos) {
-      if (dyno.release < found.currentRelease) addTo(wanted, `${holder.app}\n${dyno.release}`, holder.configVar)
+      if (dyno.release < found.currentRelease) addTo(wanted, releaseKey(holder.app, dyno.release), holder.configVar)
     }
   }
 
-  const atRelease = await readEach(platform, wanted, key => {
-    const [app, version] = key.split('\n')
-    return platform.releaseConfigVars(app, version)
-  })
+  const atRelease = await readAtReleases(platform, wanted)
 
   for (const status of statuses) {
     const reference = status.comparison.reference.keys
@@ -216,7 +169,7 @@ export async function addDynos(platform: PlatformApi, statuses: readonly AddonSt
       if ('error' in found) return {error: found.error}
       const readings = new Map<number, Reading>()
       for (const dyno of found.dynos) {
-        const reading = atRelease.get(`${holder.app}\n${dyno.release}`)?.get(holder.configVar)
+        const reading = atRelease.get(releaseKey(holder.app, dyno.release))?.get(holder.configVar)
         if (reading) readings.set(dyno.release, reading)
       }
 
