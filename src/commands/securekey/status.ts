@@ -1,6 +1,8 @@
 import {flags} from '@heroku-cli/command'
 import {Args} from '@oclif/core'
 
+import type {StatusDocument} from '../../status/view.js'
+
 import {SecurekeyCommand} from '../../core/base.js'
 import {formatDuration} from '../../core/duration.js'
 import {durationFlag} from '../../core/flags.js'
@@ -9,9 +11,6 @@ import {pollSchedule} from '../../core/wait.js'
 import {
   addDetails, type AddonStatus, everyAddonInSync, notInSyncError, readStatus, statusTargets, waitForSync,
 } from '../../status/status.js'
-import {
-  renderStatus, type StatusDocument, statusDocument, waitStatus,
-} from '../../status/view.js'
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000
 
@@ -64,6 +63,8 @@ low); HEROKU_SECUREKEY_WAIT_INTERVAL_MS sets the first pause.`
 
   async run(): Promise<StatusDocument> {
     const {args, flags} = await this.parse(Status)
+    // The view (hux's table: @oclif/table, ink, react) only when there is a report to print: --help never loads it.
+    const {renderStatus, statusDocument, waitStatus} = await import('../../status/view.js')
     const addons = await statusTargets(this.platform, {addon: args.addon, app: flags.app})
     let statuses: AddonStatus[]
     let waited: string | undefined
