@@ -40,7 +40,7 @@ summary: {addons, total, in_sync, all_in_sync}}. States are snake_case (in_sync)
 previous, standard}]} or {error}; with --history each add-on has history: {interval_days, last_change: {release, at,
 kind (rotated|arrived), latest, replaced}, next_expected, requests, searched_releases} or {error}.
 
-Cost: the attachments in one request, then every app's config vars at once through a pool of 8: N+1 requests for N
+Cost: the attachments in one request, then every app's config vars at once through a pool of 50: N+1 requests for N
 apps, plus the resolution. --wait polls with back-off (2 s, ×1.5, up to 30 s; slower when RateLimit-Remaining is
 low); HEROKU_SECUREKEY_WAIT_INTERVAL_MS sets the first pause.`
   static enableJsonFlag = true
