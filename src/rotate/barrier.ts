@@ -49,7 +49,8 @@ export class DynoReader {
   /** One poll. Throws on the first holder whose dynos or release config could not be read, naming it. */
   async read(): Promise<DynoKey[]> {
     const {holders, platform} = this
-    const listed = await listDynos(platform, holders.map(holder => holder.app))
+    // Every release a dyno runs is read (and cached), the newest included: the barrier needs no newest-release list.
+    const listed = await listDynos(platform, holders.map(holder => holder.app), false)
     const wanted = new Map<string, Set<string>>()
     for (const holder of holders) {
       const found = listed.get(holder.app)!

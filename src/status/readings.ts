@@ -64,11 +64,14 @@ export interface AppDynos {
   dynos: DynoOnRelease[]
 }
 
-/** Every app's dynos and newest release, through the pool (one wave); a failed app keeps the reason. */
-export async function listDynos(platform: PlatformApi, apps: readonly string[]): Promise<Map<string, AppDynos | {error: string}>> {
+/**
+ * Every app's dynos and (unless `newest` is false: currentRelease is then 0) its newest release, through the pool,
+ * one wave; a failed app keeps the reason.
+ */
+export async function listDynos(platform: PlatformApi, apps: readonly string[], newest = true): Promise<Map<string, AppDynos | {error: string}>> {
   const listed = await platform.each(apps, async (app): Promise<AppDynos | {error: string}> => {
     try {
-      const [dynos, releases] = await Promise.all([platform.dynos(app), platform.releases(app, 1)])
+      const [dynos, releases] = await Promise.all([platform.dynos(app), newest ? platform.releases(app, 1) : []])
       return {
         currentRelease: releases[0]?.version ?? 0,
         dynos: dynos.map(dyno => ({name: dyno.name!, release: dyno.release?.version ?? 0})),
