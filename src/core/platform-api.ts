@@ -4,7 +4,9 @@
  * APIClient of @heroku-cli/command (this.heroku in a command), which owns the host, the token and two-factor prompts.
  *
  * Retries: reads are retried on 429 and 5xx, a few times with growing pauses; writes only on 429, because a refused
- * request changed nothing while a 5xx may have. No retry on anything else: a 404 or 422 is an answer.
+ * request changed nothing while a 5xx may have. No retry on anything else: a 404 or 422 is an answer. The first pause
+ * is 500 ms, doubled each time; HEROKU_SECUREKEY_RETRY_DELAY_MS (milliseconds, read only by retryDelayFromEnv) sets
+ * it, a hidden knob for tests, beside HEROKU_SECUREKEY_WAIT_INTERVAL_MS (core/wait.ts).
  */
 import type {APIClient} from '@heroku-cli/command'
 import type * as Heroku from '@heroku-cli/schema'
@@ -43,8 +45,14 @@ export interface PlatformOptions {
   /** Requests in flight at once when fanning out across apps. */
   concurrency?: number
   retries?: number
-  /** Pause before the first retry, doubled each time. */
+  /** Pause before the first retry, doubled each time (default: retryDelayFromEnv()). */
   retryDelayMs?: number
+}
+
+/** The pause before the first retry: HEROKU_SECUREKEY_RETRY_DELAY_MS when it is a whole number of milliseconds, else 500. */
+export function retryDelayFromEnv(env: Record<string, string | undefined> = process.env): number {
+  const raw = env.HEROKU_SECUREKEY_RETRY_DELAY_MS?.trim()
+  return raw && /^\d+$/.test(raw) ? Number(raw) : 500
 }
 
 /**
@@ -232,7 +240,7 @@ export class PlatformApi {
     // tokens at any pool size), so the pool does not adapt to RateLimit-Remaining: a nearly empty pool fails alike.
     this.concurrency = options.concurrency ?? 50
     this.retries = options.retries ?? 2
-    this.retryDelayMs = options.retryDelayMs ?? 500
+    this.retryDelayMs = options.retryDelayMs ?? retryDelayFromEnv()
   }
 
   /**

@@ -6,6 +6,7 @@
  * since the account's pool refills at about 75 requests a minute and other tools share it. HEROKU_SECUREKEY_WAIT_INTERVAL_MS
  * sets the first pause (milliseconds, or a duration such as `2s`) and the cap stays 15 times it, so a test can poll every
  * 50 ms. Heroku's own CLI polls every 5 s; starting at 2 s and backing off answers sooner and asks less over a long wait.
+ * The gateway's retry pause has its own test knob, HEROKU_SECUREKEY_RETRY_DELAY_MS (core/platform-api.ts).
  */
 import {parseDuration} from './duration.js'
 

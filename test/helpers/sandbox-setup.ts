@@ -10,9 +10,12 @@ export interface Added {
   name: string
 }
 
-/** runCommand's environment for `sandbox`; a command that waits polls every `waitIntervalMs`. */
+/**
+ * runCommand's environment for `sandbox`; a command that waits polls every `waitIntervalMs`, and the gateway retries
+ * after 10 ms, then 20 ms (HEROKU_SECUREKEY_RETRY_DELAY_MS; 500 ms and 1 s by default): the same retries, sooner.
+ */
 export function sandboxEnv(sandbox: Sandbox, waitIntervalMs = 50): Record<string, string | undefined> {
-  return {...sandbox.env, HEROKU_SECUREKEY_WAIT_INTERVAL_MS: String(waitIntervalMs)}
+  return {...sandbox.env, HEROKU_SECUREKEY_RETRY_DELAY_MS: '10', HEROKU_SECUREKEY_WAIT_INTERVAL_MS: String(waitIntervalMs)}
 }
 
 /** One Platform API request to the sandbox; an error status throws. */
