@@ -27,14 +27,19 @@ export const keyAsAddon = (record: OwnerRecord): Heroku.AddOn => ({
 
 /**
  * What attach acts on: the add-on (attach's own plan), or, when `--from OWNER` owns no securekey add-on, the
- * self-managed key it owns. Asked in that order, so an add-on attach costs no extra request.
+ * self-managed key it owns (ADDON, if given, names it by its config var). Asked in that order, so an add-on attach
+ * costs no extra request.
  */
 export async function attachTarget(platform: PlatformApi, input: AttachInput, peers: string[]): Promise<AttachPlan | SelfManagedKey> {
   try {
     return await planAttach(platform, input, peers)
   } catch (error) {
-    if (!(error instanceof NotFoundError) || !input.from || input.addon) throw error
-    const key = await ownedSelfManagedKey(platform, input.from, {command: 'securekey:attach'}).catch(() => {})
+    if (!(error instanceof NotFoundError) || !input.from) throw error
+    // ADDON may name the key by its config var when the owner holds several (SECURE_KEY --from service-1).
+    const key = await ownedSelfManagedKey(platform, input.from, {command: 'securekey:attach', keyVar: input.addon}).catch((error_: unknown) => {
+      if (error_ instanceof NotFoundError) return
+      throw error_
+    })
     if (!key) throw error
     return key
   }

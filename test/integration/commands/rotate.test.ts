@@ -111,6 +111,47 @@ describe('securekey:rotate and self-managed keys against the sandbox', () => {
     expectNoKeyValue(resumed, allKeys(sandbox))
   })
 
+  it('asks which key when the owner holds several, by config var name; attach asks before replacing a var set by hand', async () => {
+    sandbox = await startSandbox({apps: 3, seed: 'several'})
+    const env = sandboxEnv(sandbox, 5)
+    await runCommand(Provision, ['-a', 'service-1', '--self-managed'], env)
+    await runCommand(Provision, ['-a', 'service-1', '--self-managed', '--as', 'PARTNER'], env)
+    sandbox.control.setConfigVar('service-2', 'SERVICE_1_SECURE_KEY', 'set-by-hand')
+    sandbox.control.clearRequests()
+
+    const refused = await runCommand(Attach, ['--from', 'service-1', '-a', 'service-2'], env)
+    expect(refused.exitCode).to.equal(1)
+    expect(refused.stderr).to.include('owns 2 self-managed keys')
+    const attached = await runCommand(Attach, ['SECURE_KEY', '--from', 'service-1', '-a', 'service-2'], env)
+    expect(attached.exitCode).to.equal(1)
+    expect(mutating(sandbox)).to.deep.equal([])
+
+    const ambiguous = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1'], env)
+    expect(ambiguous.exitCode).to.equal(1)
+    expect(ambiguous.stderr).to.include('owns 2 self-managed keys: PARTNER_KEY, SECURE_KEY').and.include('heroku securekey:rotate PARTNER_KEY -a service-1')
+    const partner = value(sandbox, 'service-1', 'PARTNER_KEY')
+    const named = await runCommand(Rotate, ['SECURE_KEY', '-a', 'service-1', '--confirm', 'service-1'], env)
+    expect(named.exitCode, named.stderr).to.equal(0)
+    expect(value(sandbox, 'service-1', 'PARTNER_KEY') === partner, 'the other key is untouched').to.equal(true)
+    expect(mutating(sandbox).every(request => request.startsWith('PATCH /apps/service-1/'))).to.equal(true)
+  })
+
+  it('asks before replacing a var set by hand on a peer, and replaces it with --confirm PEER', async () => {
+    sandbox = await startSandbox({apps: 3, seed: 'taken'})
+    const env = sandboxEnv(sandbox, 5)
+    await runCommand(Provision, ['-a', 'service-1', '--self-managed'], env)
+    sandbox.control.setConfigVar('service-2', 'SERVICE_1_SECURE_KEY', 'set-by-hand')
+    sandbox.control.clearRequests()
+
+    const refused = await runCommand(Attach, ['--from', 'service-1', '-a', 'service-2', '-a', 'service-3'], env)
+    expect(refused.exitCode).to.equal(1)
+    expect(refused.stdout).to.include('service-2  not attached').and.include('--confirm service-2')
+    expect(value(sandbox, 'service-2', 'SERVICE_1_SECURE_KEY')).to.equal('set-by-hand')
+    const confirmed = await runCommand(Attach, ['--from', 'service-1', '-a', 'service-2', '--confirm', 'service-2'], env)
+    expect(confirmed.exitCode, confirmed.stderr).to.equal(0)
+    expect(value(sandbox, 'service-2', 'SERVICE_1_SECURE_KEY') === value(sandbox, 'service-1', 'SECURE_KEY')).to.equal(true)
+  })
+
   it('refuses an add-on key, naming why and what to do instead, with no mutating request', async () => {
     sandbox = await startSandbox({seed: 'addon-key'})
     await runCommand(Provision, ['-a', 'service-1'], sandboxEnv(sandbox))

@@ -175,6 +175,13 @@ describe('compare', () => {
       expect(compareKeys({latest: 'skfp1:a', previous: 'skfp1:z', standard: true}, reference).state).to.equal('behind')
       expect(compareKeys({latest: 'skfp1:c', previous: 'skfp1:b', standard: true}, reference).state).to.equal('ahead')
     })
+
+    it('in a staged rotation (the owner holds "CUR,NEW"), a holder with it is staged and one still on "CUR,OLD" behind, not diverged', () => {
+      const owner = {latest: 'skfp1:cur', previous: 'skfp1:new', standard: true}
+      expect(compareKeys({latest: 'skfp1:cur', previous: 'skfp1:new', standard: true}, owner, 'skfp1:new').state).to.equal('staged')
+      expect(compareKeys({latest: 'skfp1:cur', previous: 'skfp1:old', standard: true}, owner, 'skfp1:new')).to.deep.equal({reason: 'does not accept the staged key yet', state: 'behind'})
+      expect(compareKeys({latest: 'skfp1:cur', previous: 'skfp1:old', standard: true}, owner).state, 'without the record').to.equal('diverged')
+    })
   })
 
   describe('compareDynos', () => {
