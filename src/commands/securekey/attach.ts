@@ -15,10 +15,12 @@ import {attachSelfManaged, attachTarget} from '../../self-managed/attach.js'
 
 export default class Attach extends SecurekeyCommand {
   static args = {
-    addon: Args.string({description: 'the securekey add-on to attach (its name or UUID); or use --from', required: false}),
+    addon: Args.string({description: 'the securekey add-on to attach (its name or UUID), or a self-managed key\'s config var with --from; or use --from alone', required: false}),
   }
   static description = prose`
-The add-on is named, or found on the app that owns it (--from).
+The add-on is named, or found on the app that owns it (--from). With no add-on there, --from finds the self-managed key the
+app owns (securekey:provision --self-managed; ADDON names it by its config var when it owns several): its value is copied to
+each app with a pointer to the owner, and the owner's record lists the app.
 Each app given with -a gets the key under an attachment name derived from the owner (service-1 → SERVICE_1_SECURE, so the config var SERVICE_1_SECURE_KEY),
 never the bare SECURE that an app's own securekey add-on uses; --as chooses another name.
 Attaching sets that config var on the app, which makes a release and restarts its dynos.

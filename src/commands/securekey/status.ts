@@ -19,9 +19,11 @@ export default class Status extends SecurekeyCommand {
     addon: Args.string({description: 'a securekey add-on: its name, UUID, or an attachment name on APP'}),
   }
   static description = prose`
-For each securekey add-on (the one named, or every one APP owns or is attached to) lists every attachment with the
+For each securekey add-on (the one named, or every one APP owns or is attached to; without one, the self-managed key APP
+holds, found from the owner or any peer) lists every holder with the
 skfp1 fingerprints of LATEST and PREVIOUS and a state against the owner's value: in sync (both equal), behind (its
-LATEST is the owner's PREVIOUS: a rotation not applied yet), ahead (its PREVIOUS is the owner's LATEST), diverged
+LATEST is the owner's PREVIOUS: a rotation not applied yet), staged (a securekey:rotate in progress: it accepts the
+new key, still signing with the current one), ahead (its PREVIOUS is the owner's LATEST), diverged
 (anything else, e.g. overwritten by hand), missing, malformed (not two keys; non-standard key text is only flagged),
 unreachable (the app could not be read, with the reason), or unknown (the owner's own value is missing, malformed or
 unreachable, so there is nothing to compare with; the summary then says whether the other apps agree). No key value
@@ -31,10 +33,10 @@ Exit status: 0 for the report whatever the states; with --check, 1 unless every 
 every app is in sync, 1 when --timeout passes first (the last table is printed). Errors (no such add-on, no access to
 it) exit 1 too.
 
---json prints one document: {addons: [{addon: {id, name, app, plan, state}, owner: {app, attachment, config_var,
+--json prints one document: {addons: [{addon: {id, name, app, plan (self-managed for a self-managed key), state}, owner: {app, attachment, config_var,
 state (ok|missing|malformed|unreachable), reason, latest, previous, standard}, apps: [{app, attachment, config_var,
 owner, state, reason, latest, previous, standard, dynos?}], summary: {total, in_sync, all_in_sync, latest,
-peers_agree, states: {in_sync, behind, ahead, diverged, missing, malformed, unreachable, unknown}}, history?}],
+peers_agree, states: {in_sync, staged, behind, ahead, diverged, missing, malformed, unreachable, unknown}}, history?}],
 summary: {addons, total, in_sync, all_in_sync}}. States are snake_case (in_sync); absent values are null. With
 --dynos each app has dynos: {current_release, total, on_current_key, stale: [{release, dynos, state, reason, latest,
 previous, standard}]} or {error}; with --history each add-on has history: {interval_days, last_change: {release, at,

@@ -23,6 +23,7 @@ export default class Teardown extends SecurekeyCommand {
 Shows the plan first (each peer, the config var it loses, the destroy), asks for the owner app's name (or --confirm),
 detaches every peer, lists the attachments again, and destroys the add-on on its owner without force, so that no app
 is cut off unannounced. If a step fails, nothing is destroyed and running the same command again finishes the job.
+On a self-managed key (no add-on) it removes the key var and its record from every peer, then from the owner.
 An app that owns no securekey add-on has nothing to tear down: that is not an error.
 --wait polls from every 2 s, backing off to 30 s (HEROKU_SECUREKEY_WAIT_INTERVAL_MS sets the first pause).
 
