@@ -1,11 +1,14 @@
 // Preloaded (NODE_OPTIONS=--import) into every process bench/startup.ts starts: the Heroku CLI and the npm it runs for
 // plugins:install. A connection or DNS lookup for anything but the loopback exits at once with code 86, naming the
-// host on stderr, so the start-up benchmark can never reach the network.
+// host on stderr, so the start-up benchmark can never reach the network. BENCH_NETWORK_ALLOW (comma-separated host
+// names) lets more through: startup.ts sets it to the npm registry's host for the plugins:install step only, never for
+// the timed runs.
 import dns from 'node:dns'
 import {writeSync} from 'node:fs'
 import net from 'node:net'
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1', '[::1]', 'localhost'])
+for (const host of (process.env.BENCH_NETWORK_ALLOW ?? '').split(',')) if (host.trim()) LOOPBACK.add(host.trim().toLowerCase())
 
 function check(host, via) {
   if (LOOPBACK.has(String(host).toLowerCase())) return

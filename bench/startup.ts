@@ -1,23 +1,30 @@
 /**
- * npx tsx bench/startup.ts: what the plugin adds to the real Heroku CLI's start-up, as a user installs it.
+ * npm run bench:startup: what the plugin adds to the real Heroku CLI's start-up, installed as a user installs it.
  *
- * 1. Packs the plugin in a throw-away copy of this working tree (package.json, tsconfig.json, bin/, src/, README.md):
- *    prepack's build and oclif manifest, then `npm pack` with the production dependencies bundled (copied from this
- *    checkout's node_modules) so that installing needs no registry. The shared tree gets no dist/, no
- *    oclif.manifest.json and no README rewrite (never run `npm pack` in a shared checkout: prepack's oclif readme
- *    rewrites README.md).
- * 2. Installs the .tgz into the Heroku CLI of node_modules (the heroku devDependency) with `heroku plugins:install
- *    file:…` in a throw-away HOME, npm offline from the local npm cache. Every process is started with
- *    bench/network-guard.mjs preloaded: nothing may reach a host other than 127.0.0.1.
- * 3. Times, alternating A B A B (after one warm-up each), PAIRS pairs of:
+ * 1. Packs the plugin in a throw-away copy of this working tree (package.json, tsconfig.json, bin/, src/, README.md), or
+ *    of a commit with --ref (git archive): prepack's build and oclif manifest (not its `oclif readme`), then
+ *    `npm pack --ignore-scripts`. The .tgz must hold
+ *    oclif.manifest.json. This checkout gets no dist/, no oclif.manifest.json and no README rewrite (never run
+ *    `npm pack` in a shared checkout: prepack's `oclif readme` rewrites README.md).
+ * 2. Installs the .tgz into the Heroku CLI of node_modules (the heroku devDependency) with
+ *    `heroku plugins:install file:….tgz` in a throw-away HOME: npm fetches the plugin's dependencies from the registry
+ *    (`npm config get registry`), as it would for a user; --prefer-offline, so a warm npm cache makes it quick. The
+ *    installed package.json must list oclif.manifest.json and the file must be there (with a manifest, oclif does not
+ *    import a command module to list commands).
+ * 3. Times, alternating A B A B after one warm-up each, PAIRS pairs (default 9) of:
  *      heroku securekey:status --help           vs  heroku addons:info --help
- *      heroku securekey:status -a service-1     vs  heroku config -a service-2      (sandbox, 3 apps, zero latency)
- * 4. The breakdown: import time of @heroku-cli/command, @oclif/core and the command module, each in a fresh node.
+ *      heroku securekey:status -a service-1     vs  heroku config -a service-2      (sandbox, 3 apps hold a key, 0 ms)
+ *    Wall time of each process (the targets are on it) and its CPU time (bench/cpu-usage.mjs), which a loaded machine
+ *    disturbs much less.
+ * 4. The breakdown: cumulative import times, in a fresh node, of what each command module pulls in: from the installed
+ *    plugin's directory (its own copies of @oclif/core, @heroku-cli/command, @heroku/heroku-cli-util) and from the
+ *    Heroku CLI's directory (addons:info's module).
  *
- *   npx tsx bench/startup.ts [--pairs 9] [--npm-cache ~/.npm]
+ * bench/network-guard.mjs is preloaded into every process: nothing but 127.0.0.1 is reachable, except the npm
+ * registry's host during step 2 (BENCH_NETWORK_ALLOW). Writes its section of bench/RESULTS.md. About 3 minutes on 2
+ * cores, so not part of `npm run bench`.
  *
- * Status: the install succeeds, but the installed plugin cannot find its bundled @heroku-cli/command (MODULE_NOT_FOUND);
- * see bench/RESULTS.md. Not yet a working benchmark.
+ *   npm run bench:startup [-- --pairs 9 --ref HEAD --keep]   (--keep leaves the throw-away directory for inspection)
  */
 import {spawn, spawnSync} from 'node:child_process'
 import {
@@ -30,18 +37,25 @@ import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 
 import {type Sandbox, startSandbox} from '../sandbox/index.js'
+import {provisionWithPeers} from '../test/helpers/sandbox-setup.js'
 import {writeSection} from './section.js'
 
 const {values} = parseArgs({
   options: {
-    'npm-cache': {default: process.env.npm_config_cache ?? join(os.homedir(), '.npm'), type: 'string'},
+    keep: {default: false, type: 'boolean'},
     pairs: {default: '9', type: 'string'},
+    ref: {type: 'string'},
   },
 })
 const PAIRS = Math.max(7, Number(values.pairs))
+const IMPORT_RUNS = 7
 const root = fileURLToPath(new URL('..', import.meta.url))
-const herokuBin = join(root, 'node_modules', 'heroku', 'bin', 'run.js')
+const herokuRoot = join(root, 'node_modules', 'heroku')
+const herokuBin = join(herokuRoot, 'bin', 'run.js')
 const guard = fileURLToPath(new URL('network-guard.mjs', import.meta.url))
+const cpuUsage = fileURLToPath(new URL('cpu-usage.mjs', import.meta.url))
+const GUARD_MARKER = '[bench network-guard] blocked'
+const CPU_MARKER = '[bench cpu] '
 const work = mkdtempSync(join(os.tmpdir(), 'securekey-startup-'))
 const home = join(work, 'home')
 
@@ -53,32 +67,43 @@ function sh(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv
   return result.stdout
 }
 
-/** The packed plugin, from a copy of the working tree. */
+/** npm's own settings, read once from this checkout (before cliEnv drops the npm_* variables `npm run` sets). */
+const npmCache = sh('npm', ['config', 'get', 'cache'], root).trim()
+const npmRegistry = sh('npm', ['config', 'get', 'registry'], root).trim()
+
+const PACKED = ['package.json', 'tsconfig.json', 'bin', 'src', 'README.md']
+
+/** What is packed: the working tree, or `--ref`'s commit (with its abbreviated hash). */
+const packedFrom = values.ref ? `${values.ref} (${sh('git', ['rev-parse', '--short', values.ref], root).trim()})` : 'the working tree'
+
+/** The packed plugin, from a copy of the working tree or of --ref. */
 function pack(): string {
   const copy = join(work, 'plugin')
   mkdirSync(copy)
-  for (const entry of ['package.json', 'tsconfig.json', 'bin', 'src', 'README.md']) cpSync(join(root, entry), join(copy, entry), {recursive: true})
+  if (values.ref) {
+    const archive = join(work, 'source.tar')
+    sh('git', ['archive', '--output', archive, values.ref, ...PACKED], root)
+    sh('tar', ['-xf', archive, '-C', copy], work)
+    rmSync(archive)
+  } else {
+    for (const entry of PACKED) cpSync(join(root, entry), join(copy, entry), {recursive: true})
+  }
+
   symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'))
-  // prepack's build and manifest (not `oclif readme`: it rewrites README.md, which the package does not ship).
+  // prepack's build and manifest (not `oclif readme`: it rewrites README.md, which the .tgz ships as it is).
   sh('npm', ['run', 'build'], copy)
   sh(join(root, 'node_modules', '.bin', 'oclif'), ['manifest'], copy)
-  // The production dependencies are bundled into the .tgz (copied from this checkout's node_modules), so that
-  // plugins:install needs no registry: npm offline cannot install them from a cache that lacks their metadata.
-  const production = sh('npm', ['ls', '--omit=dev', '--all', '--parseable'], root).trim().split('\n').slice(1)
   rmSync(join(copy, 'node_modules'))
-  for (const path of production) cpSync(path, join(copy, path.slice(root.length + 1)), {dereference: false, recursive: true})
-  const manifest = JSON.parse(readFileSync(join(copy, 'package.json'), 'utf8')) as {bundleDependencies?: string[], dependencies: Record<string, string>}
-  manifest.bundleDependencies = Object.keys(manifest.dependencies)
-  writeFileSync(join(copy, 'package.json'), JSON.stringify(manifest, null, 2))
   sh('npm', ['pack', '--ignore-scripts', '--pack-destination', work], copy)
-  rmSync(join(copy, 'oclif.manifest.json'))
   const tgz = readdirSync(work).find(name => name.endsWith('.tgz'))
   if (!tgz) throw new Error('npm pack made no .tgz')
+  const listing = sh('tar', ['-tzf', join(work, tgz)], work).split('\n')
+  if (!listing.includes('package/oclif.manifest.json')) throw new Error(`${tgz} has no oclif.manifest.json`)
   return join(work, tgz)
 }
 
 function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(HEROKU_|XDG_|npm_)|^(NODE_OPTIONS|DEBUG)$/.test(name)))
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(HEROKU_|XDG_|npm_|BENCH_)|^(NODE_OPTIONS|DEBUG)$/.test(name)))
   return {
     ...inherited,
     DISABLE_TELEMETRY: 'true',
@@ -86,23 +111,32 @@ function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     HEROKU_SKIP_NEW_VERSION_CHECK: 'true',
     HOME: home,
     /* eslint-disable camelcase -- npm's own variable names */
+    // plugins:install runs npm: the caller's cache, cached metadata first, no audit, fund or update check.
     npm_config_audit: 'false',
-    npm_config_cache: values['npm-cache'],
+    npm_config_cache: npmCache,
     npm_config_fund: 'false',
-    npm_config_offline: 'true',
-    // plugins:install runs npm: offline, from the local cache, no audit, fund or update check.
+    npm_config_prefer_offline: 'true',
+    npm_config_registry: npmRegistry,
     npm_config_update_notifier: 'false',
+    /* eslint-enable camelcase */
     XDG_CACHE_HOME: join(home, '.cache'),
     XDG_CONFIG_HOME: join(home, '.config'),
     XDG_DATA_HOME: join(home, '.local', 'share'),
     XDG_STATE_HOME: join(home, '.local', 'state'),
-    /* eslint-enable camelcase */
     ...extra,
-    NODE_OPTIONS: `--import ${guard}`,
+    NODE_OPTIONS: `--import ${guard} --import ${cpuUsage}`,
   }
 }
 
-function heroku(args: string[], env: Record<string, string> = {}): Promise<{code: number, ms: number, stderr: string, stdout: string}> {
+interface Run {
+  /** CPU time, user + system, of every node process in the run (ms). */
+  cpuMs: number
+  ms: number
+  stderr: string
+  stdout: string
+}
+
+function heroku(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const started = performance.now()
     const child = spawn(process.execPath, ['--no-deprecation', herokuBin, ...args], {cwd: home, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe']})
@@ -117,13 +151,15 @@ function heroku(args: string[], env: Record<string, string> = {}): Promise<{code
     child.on('error', reject)
     child.on('close', code => {
       const ms = performance.now() - started
-      if (code === 0) {
+      const lines = stderr.split('\n')
+      const blocked = lines.find(line => line.startsWith(GUARD_MARKER))
+      const cpuMs = lines.filter(line => line.startsWith(CPU_MARKER)).reduce((sum, line) => sum + Number(line.slice(CPU_MARKER.length)), 0)
+      if (blocked) reject(new Error(`heroku ${args.join(' ')} tried to reach the network: ${blocked}`))
+      else if (code === 0) {
         resolve({
-          code: code ?? 0, ms, stderr, stdout,
+          cpuMs, ms, stderr, stdout,
         })
-      } else {
-        reject(new Error(`heroku ${args.join(' ')} exited ${code}\n${stderr}`))
-      }
+      } else reject(new Error(`heroku ${args.join(' ')} exited ${code}\n${stdout}\n${stderr}`))
     })
   })
 }
@@ -141,45 +177,72 @@ function stats(samples: number[]): Stats {
   return {max: sorted.at(-1)!, median, min: sorted[0]}
 }
 
+interface Comparison {
+  a: Stats
+  aCpu: Stats
+  as: number[]
+  b: Stats
+  bCpu: Stats
+  bs: number[]
+  pairRatio: Stats
+  ratio: number
+}
+
 /** A B A B …, after one warm-up of each; returns both series and the per-pair ratios. */
-async function alternate(a: string[], b: string[], env: Record<string, string>): Promise<{a: Stats, b: Stats, pairRatio: Stats, ratio: number}> {
+async function alternate(a: string[], b: string[], env: Record<string, string>): Promise<Comparison> {
   await heroku(a, env)
   await heroku(b, env)
-  const as: number[] = []
-  const bs: number[] = []
+  const runsA: Run[] = []
+  const runsB: Run[] = []
   for (let pair = 0; pair < PAIRS; pair++) {
     /* eslint-disable no-await-in-loop */
-    as.push((await heroku(a, env)).ms)
-    bs.push((await heroku(b, env)).ms)
+    runsA.push(await heroku(a, env))
+    runsB.push(await heroku(b, env))
     /* eslint-enable no-await-in-loop */
   }
 
+  const as = runsA.map(run => run.ms)
+  const bs = runsB.map(run => run.ms)
   const sa = stats(as)
   const sb = stats(bs)
   return {
-    a: sa, b: sb, pairRatio: stats(as.map((ms, index) => ms / bs[index])), ratio: sa.median / sb.median,
+    a: sa,
+    aCpu: stats(runsA.map(run => run.cpuMs)),
+    as,
+    b: sb,
+    bCpu: stats(runsB.map(run => run.cpuMs)),
+    bs,
+    pairRatio: stats(as.map((ms, index) => ms / bs[index])),
+    ratio: sa.median / sb.median,
   }
 }
 
-/** Median ms to import each module in a fresh node (7 runs), from the installed plugin's directory. */
-function importTimes(pluginDir: string): Array<{label: string, ms: number}> {
-  const measure = (label: string, specifiers: string[]) => {
-    const script = `const t=performance.now();for (const s of ${JSON.stringify(specifiers)}) await import(s);console.log(performance.now()-t)`
-    const samples = Array.from({length: 7}, () => Number(sh(process.execPath, ['--input-type=module', '-e', script], pluginDir, cliEnv())))
-    return {label, ms: stats(samples).median}
-  }
+interface ImportStep {
+  cpuMs: number
+  label: string
+  ms: number
+}
 
-  const command = join(pluginDir, 'dist', 'commands', 'securekey', 'status.js')
-  return [
-    measure('node, nothing imported', []),
-    measure('@oclif/core', ['@oclif/core']),
-    measure('@heroku-cli/command', ['@heroku-cli/command']),
-    measure('@heroku-cli/command + @oclif/core', ['@heroku-cli/command', '@oclif/core']),
-    measure('dist/commands/securekey/status.js (all it imports)', [command]),
-  ]
+/**
+ * Cumulative import times in one fresh node per run (IMPORT_RUNS runs, median per step), resolving bare specifiers from
+ * `dir` as the modules there would: each step is what importing it adds to the steps before (wall and CPU ms).
+ */
+function importSteps(dir: string, steps: Array<{label: string, specifier: string}>): ImportStep[] {
+  const script = `const steps = JSON.parse(process.argv[1]); const out = []
+for (const s of steps) {
+  const c = process.cpuUsage(); const t = performance.now(); await import(s); const u = process.cpuUsage(c)
+  out.push([performance.now() - t, (u.user + u.system) / 1000])
+}
+console.log(JSON.stringify(out))`
+  const specifiers = JSON.stringify(steps.map(step => step.specifier))
+  const runs = Array.from({length: IMPORT_RUNS}, () => JSON.parse(sh(process.execPath, ['--input-type=module', '-e', script, specifiers], dir, cliEnv())) as Array<[number, number]>)
+  return steps.map((step, index) => ({
+    cpuMs: stats(runs.map(run => run[index][1])).median, label: step.label, ms: stats(runs.map(run => run[index][0])).median,
+  }))
 }
 
 const fmt = (s: Stats) => `${s.median.toFixed(0)} (${s.min.toFixed(0)}–${s.max.toFixed(0)})`
+const list = (samples: number[]) => samples.map(ms => ms.toFixed(0)).join(' ')
 
 async function main(): Promise<void> {
   const began = performance.now()
@@ -188,61 +251,97 @@ async function main(): Promise<void> {
   let sandbox: Sandbox | undefined
   try {
     const tgz = pack()
-    console.log(`packed ${tgz} at ${((performance.now() - began) / 1000).toFixed(0)} s`)
+    const packS = (performance.now() - began) / 1000
+    console.log(`packed ${tgz} in ${packS.toFixed(0)} s`)
     const installStarted = performance.now()
-    await heroku(['plugins:install', `file:${tgz}`])
+    await heroku(['plugins:install', `file:${tgz}`], {BENCH_NETWORK_ALLOW: new URL(npmRegistry).hostname})
     const installS = (performance.now() - installStarted) / 1000
     const plugins = await heroku(['plugins'])
     console.log(`installed in ${installS.toFixed(0)} s: ${plugins.stdout.trim()}`)
     const pluginDir = join(home, '.local', 'share', 'heroku', 'node_modules', 'heroku-securekey')
-    if (!existsSync(join(pluginDir, 'oclif.manifest.json'))) throw new Error(`the installed plugin has no oclif.manifest.json (${pluginDir})`)
+    const installed = JSON.parse(readFileSync(join(pluginDir, 'package.json'), 'utf8')) as {files?: string[]}
+    if (!installed.files?.includes('oclif.manifest.json') || !existsSync(join(pluginDir, 'oclif.manifest.json'))) {
+      throw new Error(`the installed plugin has no oclif.manifest.json (${pluginDir})`)
+    }
 
     const help = await alternate(['securekey:status', '--help'], ['addons:info', '--help'], {})
     console.log(`--help: ${fmt(help.a)} vs ${fmt(help.b)} → ${help.ratio.toFixed(2)}`)
 
     sandbox = await startSandbox({apps: 3, seed: 'startup'})
-    const api = (method: string, path: string, body: unknown) => fetch(`${sandbox!.url}${path}`, {
-      body: JSON.stringify(body),
-      headers: {Accept: 'application/vnd.heroku+json; version=3', Authorization: `Bearer ${sandbox!.token}`, 'Content-Type': 'application/json'},
-      method,
-    }).then(response => response.json() as Promise<{name: string}>)
-    const addon = await api('POST', '/apps/service-1/addons', {plan: 'securekey:fortnightly'})
-    for (const app of ['service-2', 'service-3']) {
-      // eslint-disable-next-line no-await-in-loop
-      await api('POST', '/addon-attachments', {addon: addon.name, app, name: 'SERVICE_1_SECURE'})
-    }
-
+    await provisionWithPeers(sandbox, ['service-2', 'service-3'])
+    const check = await heroku(['securekey:status', '-a', 'service-1'], sandbox.env)
+    if (!/in sync/.test(check.stdout)) throw new Error(`securekey:status printed no "in sync":\n${check.stdout}`)
     const run = await alternate(['securekey:status', '-a', 'service-1'], ['config', '-a', 'service-2'], sandbox.env)
     console.log(`run: ${fmt(run.a)} vs ${fmt(run.b)} → ${run.ratio.toFixed(2)}`)
-    const imports = importTimes(pluginDir)
+
+    const inPlugin = (path: string) => join(pluginDir, path)
+    const pluginImports = importSteps(pluginDir, [
+      {label: '@oclif/core (the plugin\'s own copy)', specifier: '@oclif/core'},
+      {label: '+ @sentry/node (imported by @heroku-cli/command\'s credential-manager telemetry)', specifier: '@sentry/node'},
+      {label: '+ @heroku-cli/command (the rest of it)', specifier: '@heroku-cli/command'},
+      {label: '+ dist/commands/securekey/status.js (the rest of what it imports: what --help loads)', specifier: inPlugin('dist/commands/securekey/status.js')},
+      {label: '+ @heroku/heroku-cli-util/hux (@oclif/table, ink, react: status\'s table, imported in run())', specifier: '@heroku/heroku-cli-util/hux'},
+    ])
+    const cliImports = importSteps(herokuRoot, [
+      {label: '@oclif/core', specifier: '@oclif/core'},
+      {label: '+ @sentry/node', specifier: '@sentry/node'},
+      {label: '+ @heroku-cli/command (the rest of it)', specifier: '@heroku-cli/command'},
+      {label: '+ dist/commands/addons/info.js (with @heroku/heroku-cli-util, @oclif/table)', specifier: join(herokuRoot, 'dist', 'commands', 'addons', 'info.js')},
+      {label: '+ dist/commands/config/index.js', specifier: join(herokuRoot, 'dist', 'commands', 'config', 'index.js')},
+    ])
     const totalS = (performance.now() - began) / 1000
-    const verdict = (ratio: number, target: number) => (ratio <= target ? `**met** (≤ ${target.toFixed(2)})` : `**missed** by ${(ratio - target).toFixed(2)} (target ${target.toFixed(2)})`)
+    const verdict = (ratio: number, target: number) => (ratio <= target
+      ? `**met** (≤ ${target.toFixed(2)})`
+      : `**missed** by ${(ratio - target).toFixed(2)} (target ${target.toFixed(2)})`)
+    const row = (a: string, b: string, c: Comparison, target: number) => [
+      a,
+      b,
+      fmt(c.a),
+      fmt(c.b),
+      c.ratio.toFixed(2),
+      `${c.pairRatio.median.toFixed(2)} (${c.pairRatio.min.toFixed(2)}–${c.pairRatio.max.toFixed(2)})`,
+      `${c.aCpu.median.toFixed(0)} / ${c.bCpu.median.toFixed(0)} = ${(c.aCpu.median / c.bCpu.median).toFixed(2)}`,
+      verdict(c.ratio, target),
+    ].join(' | ')
+    const importRows = (rows: ImportStep[]) => rows.map(r => `| ${r.label} | ${r.ms.toFixed(0)} | ${r.cpuMs.toFixed(0)} |`).join('\n')
+    const cliVersion = sh(process.execPath, [herokuBin, '--version'], root, cliEnv()).trim().split(' ')[0]
+    const machine = `Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${os.type().toLowerCase()} ${os.release()}`
 
-    const body = `## Start-up in the real Heroku CLI (\`npx tsx bench/startup.ts\`)
+    const body = `## Start-up in the real Heroku CLI (\`npm run bench:startup\`, bench/startup.ts)
 
-Run on ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model}; heroku CLI
-${sh(process.execPath, [herokuBin, '--version'], root, cliEnv()).trim().split(' ')[0]}; whole run ${totalS.toFixed(0)} s (not part of \`npm run bench\`, which it would push past 3 minutes).
-The plugin was packed (\`npm pack\`: build, oclif manifest) and installed with \`heroku plugins:install file:….tgz\`
-(${installS.toFixed(0)} s, npm offline) into a throw-away HOME. Wall time of the whole \`heroku\` process, ms: median (min–max) of
-${PAIRS} runs taken in alternation A B A B after one warm-up each; "per pair" is the median of A/B within each pair.
+Run on ${new Date().toISOString().slice(0, 10)}: ${machine}; ${cliVersion}; the plugin packed from ${packedFrom};
+load average ${os.loadavg().map(l => l.toFixed(1)).join(' ')} at the end; whole run ${totalS.toFixed(0)} s (pack ${packS.toFixed(0)} s,
+\`heroku plugins:install file:….tgz\` ${installS.toFixed(0)} s with the dependencies from ${new URL(npmRegistry).hostname}). The installed
+plugin has oclif.manifest.json (listed in its package.json's files). Wall time of the whole \`heroku\` process, ms: median
+(min–max) of ${PAIRS} runs taken in alternation A B A B after one warm-up each; "per pair" is A/B within each pair; CPU is
+the median user + system time of the same runs. The targets are on wall time. The timed runs reach only 127.0.0.1.
 
-| A | B | A ms | B ms | A/B (medians) | A/B per pair, median (min–max) | target |
-|---|---|---:|---:|---:|---:|---|
-| \`heroku securekey:status --help\` | \`heroku addons:info --help\` | ${fmt(help.a)} | ${fmt(help.b)} | ${help.ratio.toFixed(2)} | ${help.pairRatio.median.toFixed(2)} (${help.pairRatio.min.toFixed(2)}–${help.pairRatio.max.toFixed(2)}) | ${verdict(help.ratio, 1.1)} |
-| \`heroku securekey:status -a service-1\` (3 apps) | \`heroku config -a service-2\` | ${fmt(run.a)} | ${fmt(run.b)} | ${run.ratio.toFixed(2)} | ${run.pairRatio.median.toFixed(2)} (${run.pairRatio.min.toFixed(2)}–${run.pairRatio.max.toFixed(2)}) | ${verdict(run.ratio, 1.15)} |
+| A | B | A ms | B ms | A/B (medians) | A/B per pair, median (min–max) | CPU ms, A / B | target |
+|---|---|---:|---:|---:|---:|---:|---|
+| ${row('`heroku securekey:status --help`', '`heroku addons:info --help`', help, 1.1)} |
+| ${row('`heroku securekey:status -a service-1` (3 apps hold the key)', '`heroku config -a service-2`', run, 1.15)} |
 
-Import time in a fresh \`node\` from the installed plugin's directory (the plugin's own copies of its dependencies),
-median of 7, ms:
+Every run, wall ms (A, then B): --help: ${list(help.as)} / ${list(help.bs)}; status: ${list(run.as)} / ${list(run.bs)}.
 
-| imported | ms |
-|---|---:|
-${imports.map(row => `| ${row.label} | ${row.ms.toFixed(0)} |`).join('\n')}
+Where it goes: cumulative import times in a fresh \`node\`, median of ${IMPORT_RUNS} (each row: what it adds to the rows above it).
+Both commands' modules are imported for --help too: their \`--app\` flag has a dynamic default (HEROKU_APP, git remotes),
+so oclif loads the command to show it. In the CLI process, the CLI's own @oclif/core, @heroku-cli/command and
+@sentry/node are already loaded by its init hooks before any command module; the plugin resolves its own copies.
+
+| from the installed plugin's directory | wall ms | CPU ms |
+|---|---:|---:|
+${importRows(pluginImports)}
+
+| from the Heroku CLI's directory | wall ms | CPU ms |
+|---|---:|---:|
+${importRows(cliImports)}
 `
     writeSection('startup', body)
     console.log(body)
   } finally {
     await sandbox?.close()
-    rmSync(work, {force: true, recursive: true})
+    if (values.keep) console.log(`kept ${work}`)
+    else rmSync(work, {force: true, recursive: true})
     for (const leftover of ['oclif.manifest.json', 'dist']) {
       if (existsSync(join(root, leftover))) console.warn(`note: ${leftover} exists in ${root} (not made by this script)`)
     }
