@@ -231,7 +231,7 @@ export async function provision(platform: PlatformApi, given: ProvisionOptions):
   }
 
   const {confirmedBy, result} = await create(platform, options, planName)
-  if (!options.another) await refuseDuplicates(platform, result, app)
+  if (!options.another) await refuseDuplicates(platform, result, app, options.poll)
   return settle(platform, result, options, {
     confirmedBy, created: true, others: [], plan: result.plan?.name ?? planName,
   })
@@ -241,11 +241,20 @@ export async function provision(platform: PlatformApi, given: ProvisionOptions):
  * Two provisions of one app at once both see no add-on and both create one. So, after creating, the app's securekey
  * add-ons are listed again: more than one live one is reported with the command that removes the extra ones, and the
  * run exits non-zero. The one kept is the one whose key the app holds (then the oldest), so both runs name the same.
+ * An add-on still provisioning may yet take the attachment name (a create with `confirm` replaces the holder), so the
+ * listing is repeated until none is provisioning before one is chosen.
  */
-async function refuseDuplicates(platform: PlatformApi, created: Heroku.AddOn, app: string): Promise<void> {
+async function refuseDuplicates(platform: PlatformApi, created: Heroku.AddOn, app: string, poll: PollSchedule): Promise<void> {
   let owned: Heroku.AddOn[]
   try {
-    owned = await securekeyAddons(platform, {app, purpose: 'securekey:provision creates securekey add-ons', scope: 'owned'})
+    const list = () => securekeyAddons(platform, {app, purpose: 'securekey:provision creates securekey add-ons', scope: 'owned'})
+    const settledList = await pollUntil(list, {
+      done: addons => addons.filter(addon => !GONE_STATES.has(addon.state ?? '')).length <= 1 || !addons.some(addon => addon.state === 'provisioning'),
+      rateLimitRemaining: () => platform.rateLimitRemaining,
+      schedule: poll,
+      timeoutMs: 5 * 60_000,
+    })
+    owned = settledList.value
   } catch (error) {
     const check = `listing ${app}'s add-ons afterwards (to check that no other run created one at the same time) failed`
     throw new SecurekeyError(`Created ${created.name} on ${app}, but ${check}: ${describeFailure(error)}.`, {
