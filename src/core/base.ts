@@ -7,7 +7,9 @@
  * command's own document when the error carries one (a teardown that stopped, attach with a failed peer, status
  * --check), so a script always gets one document on stdout. The message still goes to stderr.
  */
-import {Command} from '@heroku-cli/command'
+import type {APIClient} from '@heroku-cli/command'
+
+import {Command} from '@oclif/core'
 import {ux} from '@oclif/core/ux'
 
 import {SecurekeyError} from './errors.js'
@@ -51,15 +53,30 @@ export function stderrProgress(terminal = Boolean(process.stderr.isTTY)): Progre
   }
 }
 
+/** HEROKU_DEBUG=1 or true, as @heroku-cli/command reads it. */
+const on = (value: string | undefined): boolean => value === '1' || value?.toUpperCase() === 'TRUE'
+
 /** A failed API call as the CLIError oclif prints: Heroku's message, its id and status. */
 function asCliError(error: unknown): unknown {
   if (error instanceof PlatformError) return new SecurekeyError(error.describe())
   return error
 }
 
+/**
+ * The base of every command. It builds @heroku-cli/command's APIClient (host, token, credential store, two-factor
+ * prompts: all of it that library's) in init(), importing the library there: at the top of a command module it would
+ * load its credential manager and @sentry/node, about 0.5 s, even for `--help` (bench/RESULTS.md).
+ */
 export abstract class SecurekeyCommand extends Command {
   protected readonly progress: Progress = stderrProgress()
+  private client?: APIClient
   private gateway?: PlatformApi
+
+  /** The APIClient, as @heroku-cli/command's Command makes it (HEROKU_DEBUG, HEROKU_DEBUG_HEADERS). */
+  protected get heroku(): APIClient {
+    if (!this.client) throw new Error('the API client is made in init()')
+    return this.client
+  }
 
   protected get platform(): PlatformApi {
     this.gateway ??= new PlatformApi(this.heroku)
@@ -70,6 +87,13 @@ export abstract class SecurekeyCommand extends Command {
     if (ux.action.running) ux.action.stop('failed')
     if (this.jsonEnabled()) this.logJson(this.toErrorJson(error))
     throw asCliError(error)
+  }
+
+  async init(): Promise<void> {
+    await super.init()
+    const {APIClient} = await import('@heroku-cli/command')
+    this.client = new APIClient(this.config, {debug: on(process.env.HEROKU_DEBUG), debugHeaders: on(process.env.HEROKU_DEBUG_HEADERS)})
+    await this.client.getAuth()
   }
 
   protected toErrorJson(error: unknown): unknown {

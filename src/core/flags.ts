@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 
+import {app, remote} from './app-flag.js'
 import {parseDuration} from './duration.js'
 
 /** A flag that takes a duration as users type it (`90s`, `5m`, `1h30m`, `14d`), parsed to milliseconds. */
@@ -10,3 +11,8 @@ export const durationFlag = Flags.custom<number>({
     return ms
   },
 })
+
+/** The flags the commands take: oclif's, and -a/--app, -r/--remote as Heroku's commands take them (app-flag.ts). */
+export const flags = {
+  app, boolean: Flags.boolean, remote, string: Flags.string,
+}

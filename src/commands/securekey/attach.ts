@@ -1,4 +1,3 @@
-import {flags} from '@heroku-cli/command'
 import {Args} from '@oclif/core'
 
 import {
@@ -10,6 +9,7 @@ import {
 import {SecurekeyCommand} from '../../core/base.js'
 import {terminalConfirmer} from '../../core/confirm.js'
 import {SecurekeyError} from '../../core/errors.js'
+import {flags} from '../../core/flags.js'
 import {prose} from '../../core/prose.js'
 import {attachSelfManaged, attachTarget} from '../../self-managed/attach.js'
 

@@ -1,7 +1,7 @@
-import {flags} from '@heroku-cli/command'
 
 import {SecurekeyCommand} from '../../core/base.js'
 import {terminalConfirmer} from '../../core/confirm.js'
+import {flags} from '../../core/flags.js'
 import {prose} from '../../core/prose.js'
 import {pollSchedule} from '../../core/wait.js'
 import {provision} from '../../provision/provision.js'

@@ -1,10 +1,9 @@
-import {flags} from '@heroku-cli/command'
 import {Args} from '@oclif/core'
 
 import {SecurekeyCommand} from '../../core/base.js'
 import {terminalConfirmer} from '../../core/confirm.js'
 import {SecurekeyError} from '../../core/errors.js'
-import {durationFlag} from '../../core/flags.js'
+import {durationFlag, flags} from '../../core/flags.js'
 import {prose} from '../../core/prose.js'
 import {pollSchedule} from '../../core/wait.js'
 import {rotate} from '../../rotate/rotate.js'

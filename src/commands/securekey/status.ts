@@ -1,11 +1,10 @@
-import {flags} from '@heroku-cli/command'
 import {Args} from '@oclif/core'
 
 import type {StatusDocument} from '../../status/view.js'
 
 import {SecurekeyCommand} from '../../core/base.js'
 import {formatDuration} from '../../core/duration.js'
-import {durationFlag} from '../../core/flags.js'
+import {durationFlag, flags} from '../../core/flags.js'
 import {prose} from '../../core/prose.js'
 import {pollSchedule} from '../../core/wait.js'
 import {

@@ -1,9 +1,9 @@
-import {flags} from '@heroku-cli/command'
 import {Args} from '@oclif/core'
 
 import {SecurekeyCommand} from '../../core/base.js'
 import {checkConfirmations, terminalConfirmer} from '../../core/confirm.js'
 import {SecurekeyError} from '../../core/errors.js'
+import {flags} from '../../core/flags.js'
 import {PlatformError} from '../../core/platform-api.js'
 import {prose} from '../../core/prose.js'
 import {pollSchedule} from '../../core/wait.js'
