@@ -14,7 +14,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
-import {type CliResult, GUARD_MARKER, repoRoot} from './heroku-cli.js'
+import {type CliResult, collect, repoRoot} from './heroku-cli.js'
 
 const devBin = join(repoRoot, 'bin', 'dev.js')
 const guardUrl = pathToFileURL(fileURLToPath(new URL('network-guard.mjs', import.meta.url))).href
@@ -25,44 +25,21 @@ export interface DevResult extends CliResult {
 }
 
 /** `bin/dev.js ...args` with `env` added (HEROKU_HOST, HEROKU_API_KEY...); resolves whatever the exit code. */
-export function runDev(args: string[], env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<DevResult> {
+export async function runDev(args: string[], env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<DevResult> {
   const home = mkdtempSync(join(tmpdir(), 'heroku-securekey-dev-'))
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(HEROKU_|XDG_)|^(NODE_OPTIONS|DEBUG)$/.test(name)))
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-deprecation', '--import', 'tsx', devBin, ...args], {
-      cwd: repoRoot,
-      env: {
-        ...inherited, HOME: home, ...env, NODE_OPTIONS: `--import ${guardUrl}`,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk
-    })
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk
-    })
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`bin/dev.js ${args.join(' ')} did not finish within ${timeoutMs} ms\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`))
-    }, timeoutMs)
-    child.on('error', error => {
-      clearTimeout(timer)
-      reject(error)
-    })
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      rmSync(home, {force: true, recursive: true})
-      const blocked = stderr.split('\n').find(line => line.startsWith(GUARD_MARKER))
-      resolve({
-        blocked: blocked?.slice(GUARD_MARKER.length).trim().split(' ')[0], exitCode: code ?? (signal ? 128 : 1), stderr, stdout,
-      })
-    })
-    child.stdin.on('error', () => {})
-    child.stdin.end()
+  const child = spawn(process.execPath, ['--no-deprecation', '--import', 'tsx', devBin, ...args], {
+    cwd: repoRoot,
+    env: {
+      ...inherited, HOME: home, ...env, NODE_OPTIONS: `--import ${guardUrl}`,
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
   })
+  try {
+    return await collect(child, `bin/dev.js ${args.join(' ')}`, {timeoutMs})
+  } finally {
+    rmSync(home, {force: true, recursive: true})
+  }
 }
 
 export interface Barrier {

@@ -5,7 +5,7 @@
 // preloaded: a connection to anything but the loopback stops the CLI with a marker that `run` turns into a
 // NetworkGuardError naming the host. That is how a test learns that HEROKU_HOST was not honoured (the CLI silently
 // falls back to api.heroku.com) instead of passing by accident.
-import {spawn} from 'node:child_process'
+import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process'
 import {
   mkdirSync, mkdtempSync, rmSync, writeFileSync,
 } from 'node:fs'
@@ -88,15 +88,12 @@ function childEnv(dir: string, extra: Record<string, string> = {}): NodeJS.Proce
   }
 }
 
-function spawnCli(dir: string, args: string[], options: RunOptions): Promise<CliResult> {
-  const timeoutMs = options.timeoutMs ?? 60_000
+/**
+ * What a child prints, and how it ends: killed after `timeoutMs` (the error names `label` and shows both streams), its
+ * `input` written to stdin, and the host network-guard.mjs stopped it from reaching, if any.
+ */
+export function collect(child: ChildProcessWithoutNullStreams, label: string, options: {input?: string, timeoutMs: number}): Promise<CliResult & {blocked?: string}> {
   return new Promise((resolve, reject) => {
-    // --no-deprecation as in the CLI's own shebang; process.execPath so the CLI runs on the Node that runs the tests.
-    const child = spawn(process.execPath, ['--no-deprecation', herokuBin, ...args], {
-      cwd: dir,
-      env: childEnv(dir, options.env),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -107,22 +104,34 @@ function spawnCli(dir: string, args: string[], options: RunOptions): Promise<Cli
     })
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`heroku ${args.join(' ')} did not finish within ${timeoutMs} ms\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`))
-    }, timeoutMs)
+      reject(new Error(`${label} did not finish within ${options.timeoutMs} ms\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`))
+    }, options.timeoutMs)
     child.on('error', error => {
       clearTimeout(timer)
       reject(error)
     })
     child.on('close', (code, signal) => {
       clearTimeout(timer)
-      const result = {exitCode: code ?? (signal ? 128 : 1), stderr, stdout}
       const blocked = stderr.split('\n').find(line => line.startsWith(GUARD_MARKER))
-      if (blocked) reject(new NetworkGuardError(blocked.slice(GUARD_MARKER.length).trim().split(' ')[0], args, result))
-      else resolve(result)
+      resolve({
+        blocked: blocked?.slice(GUARD_MARKER.length).trim().split(' ')[0], exitCode: code ?? (signal ? 128 : 1), stderr, stdout,
+      })
     })
-    child.stdin.on('error', () => {}) // the CLI may exit before reading its input
+    child.stdin.on('error', () => {}) // the child may exit before reading its input
     child.stdin.end(options.input ?? '')
   })
+}
+
+async function spawnCli(dir: string, args: string[], options: RunOptions): Promise<CliResult> {
+  // --no-deprecation as in the CLI's own shebang; process.execPath so the CLI runs on the Node that runs the tests.
+  const child = spawn(process.execPath, ['--no-deprecation', herokuBin, ...args], {
+    cwd: dir,
+    env: childEnv(dir, options.env),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  const {blocked, ...result} = await collect(child, `heroku ${args.join(' ')}`, {input: options.input, timeoutMs: options.timeoutMs ?? 60_000})
+  if (blocked) throw new NetworkGuardError(blocked, args, result)
+  return result
 }
 
 /** The isolated HOME with this repository linked as a plugin; created and linked once, on first use. */
