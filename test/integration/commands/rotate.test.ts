@@ -193,7 +193,9 @@ describe('securekey:rotate and self-managed keys against the sandbox', () => {
   })
 
   describe('faults at every write and barrier read: exit 1 naming the step and app, no key printed, a re-run completes with exactly one NEW', () => {
-    const faults: Array<{arm?: 'promote', fault: {count?: number, method: string, path: RegExp | string, reset?: boolean, status?: number}; name: string,}> = [
+    // `after`: the fault waits until the rotation has made that many releases on the fault's app (the stage is the
+    // first write to every holder, the promote the second, the owner's closing record the third).
+    const faults: Array<{after?: number, fault: {count?: number, method: string, path: RegExp | string, reset?: boolean, status?: number}; name: string,}> = [
       {fault: {method: 'PATCH', path: '/apps/service-1/config-vars', status: 503}, name: '503 on the owner\'s stage write'},
       {fault: {method: 'PATCH', path: '/apps/service-3/config-vars', status: 500}, name: '500 on a peer\'s stage write'},
       {
@@ -206,7 +208,9 @@ describe('securekey:rotate and self-managed keys against the sandbox', () => {
           count: 6, method: 'PATCH', path: '/apps/service-3/config-vars', reset: true,
         }, name: 'a reset connection on a peer\'s stage write',
       },
-      {arm: 'promote', fault: {method: 'PATCH', path: '/apps/service-2/config-vars', status: 503}, name: '503 on a peer\'s promote write'},
+      {after: 1, fault: {method: 'PATCH', path: '/apps/service-2/config-vars', status: 503}, name: '503 on a peer\'s promote write'},
+      {after: 1, fault: {method: 'PATCH', path: '/apps/service-1/config-vars', status: 503}, name: '503 on the owner\'s promote write'},
+      {after: 2, fault: {method: 'PATCH', path: '/apps/service-1/config-vars', status: 500}, name: '500 on the owner\'s closing record write'},
       {
         fault: {
           count: 3, method: 'GET', path: '/apps/service-2/dynos', status: 503,
@@ -219,17 +223,18 @@ describe('securekey:rotate and self-managed keys against the sandbox', () => {
       },
     ]
 
-    for (const {arm, fault, name} of faults) {
+    for (const {after, fault, name} of faults) {
       it(name, async () => {
         sandbox = await startSandbox({apps: 3, seed: `fault-${name}`})
         const env = sandboxEnv(sandbox, 5)
         await runCommand(Provision, ['-a', 'service-1', '--self-managed'], env)
         await runCommand(Attach, ['--from', 'service-1', '-a', 'service-2', '-a', 'service-3'], env)
         const [current, previous] = value(sandbox, 'service-1', 'SECURE_KEY').split(',')
-        if (arm) {
-          // The first write of the rotation to service-2 is its stage; the fault waits for the promote.
+        const faulty = typeof fault.path === 'string' ? fault.path.split('/')[2] : 'service-3'
+        if (after) {
+          let releases = 0
           const stop = sandbox.control.onEvent(event => {
-            if (event.type !== 'release' || event.app !== 'service-2') return
+            if (event.type !== 'release' || event.app !== faulty || ++releases < after) return
             sandbox.control.injectFault({count: 1, ...fault})
             stop()
           })
@@ -239,8 +244,7 @@ describe('securekey:rotate and self-managed keys against the sandbox', () => {
 
         const failed = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1'], env)
         expect(failed.exitCode, failed.stdout).to.equal(1)
-        const app = typeof fault.path === 'string' ? fault.path.split('/')[2] : 'service-3'
-        expect(failed.stderr, failed.stderr).to.include(app).and.include('run the same command again')
+        expect(failed.stderr, failed.stderr).to.include(faulty).and.include('run the same command again')
         sandbox.control.clearFaults()
 
         const again = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1', '--json'], env)
