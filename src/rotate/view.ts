@@ -29,14 +29,23 @@ export function rotateDocument(outcome: RotateOutcome): RotateDocument {
   }
 }
 
+/** What the owner gets from where the rotation stands: its record rides with the key, and closes the rotation. */
+function ownerWrites(resumed: RotateOutcome['resumed']): string[] {
+  const writes = ['"CUR,NEW" and its record', '"NEW,CUR"', 'the record marked complete']
+  if (resumed === 'staged') return writes.slice(1)
+  if (resumed === 'promoted') return writes.slice(2)
+  return writes
+}
+
 /** The plan, printed before anything changes (and alone on a dry run). */
 export function rotatePlanLines(outcome: RotateOutcome): string[] {
   const lines: string[] = []
   const from = outcome.resumed ? ` (continuing a rotation found ${outcome.resumed}, NEW ${outcome.new})` : ''
   lines.push(`${outcome.dryRun ? 'Dry run: rotating' : 'Rotating'} ${color.name(outcome.var)} of ${color.app(outcome.owner)} from LATEST ${outcome.current}${from}:`)
   const width = Math.max(...outcome.steps.map(step => step.app.length))
-  for (const step of outcome.steps) {
-    const what = step.releases === 0 ? 'nothing left to do' : `${step.releases} release${step.releases === 1 ? '' : 's'}, its dynos restart after each`
+  for (const [index, step] of outcome.steps.entries()) {
+    const gets = index === 0 ? ownerWrites(outcome.resumed) : ['"CUR,NEW"', '"NEW,CUR"'].slice(2 - step.releases)
+    const what = step.releases === 0 ? 'nothing left to do' : `${gets.join(', then ')} (${step.releases} release${step.releases === 1 ? '' : 's'}; its dynos restart after each)`
     lines.push(`  ${color.app(step.app.padEnd(width))}  ${step.var}: ${what}`)
   }
 
