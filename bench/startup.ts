@@ -37,6 +37,7 @@ import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 
 import {type Sandbox, startSandbox} from '../sandbox/index.js'
+import {collect} from '../test/helpers/heroku-cli.js'
 import {provisionWithPeers} from '../test/helpers/sandbox-setup.js'
 import {writeSection} from './section.js'
 
@@ -136,32 +137,19 @@ interface Run {
   stdout: string
 }
 
-function heroku(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now()
-    const child = spawn(process.execPath, ['--no-deprecation', herokuBin, ...args], {cwd: home, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk
-    })
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk
-    })
-    child.on('error', reject)
-    child.on('close', code => {
-      const ms = performance.now() - started
-      const lines = stderr.split('\n')
-      const blocked = lines.find(line => line.startsWith(GUARD_MARKER))
-      const cpuMs = lines.filter(line => line.startsWith(CPU_MARKER)).reduce((sum, line) => sum + Number(line.slice(CPU_MARKER.length)), 0)
-      if (blocked) reject(new Error(`heroku ${args.join(' ')} tried to reach the network: ${blocked}`))
-      else if (code === 0) {
-        resolve({
-          cpuMs, ms, stderr, stdout,
-        })
-      } else reject(new Error(`heroku ${args.join(' ')} exited ${code}\n${stdout}\n${stderr}`))
-    })
-  })
+async function heroku(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const started = performance.now()
+  const child = spawn(process.execPath, ['--no-deprecation', herokuBin, ...args], {cwd: home, env: cliEnv(env), stdio: ['pipe', 'pipe', 'pipe']})
+  const {exitCode, stderr, stdout} = await collect(child, `heroku ${args.join(' ')}`, {timeoutMs: 120_000})
+  const ms = performance.now() - started
+  const lines = stderr.split('\n')
+  const blocked = lines.find(line => line.startsWith(GUARD_MARKER))
+  const cpuMs = lines.filter(line => line.startsWith(CPU_MARKER)).reduce((sum, line) => sum + Number(line.slice(CPU_MARKER.length)), 0)
+  if (blocked) throw new Error(`heroku ${args.join(' ')} tried to reach the network: ${blocked}`)
+  if (exitCode !== 0) throw new Error(`heroku ${args.join(' ')} exited ${exitCode}\n${stdout}\n${stderr}`)
+  return {
+    cpuMs, ms, stderr, stdout,
+  }
 }
 
 interface Stats {
