@@ -297,4 +297,3 @@ export async function rotate(platform: PlatformApi, options: RotateOptions): Pro
   return {...outcome, new: newLatest, status: 'rotated'}
 }
 
-export {fingerprint} from '../runtime/key.js'
