@@ -16,14 +16,14 @@
  * has the owner's pair) once every dyno signs with it. Only the owner's pair is ever copied; no value is printed.
  */
 import {checkConfirmations, confirmAction, type Confirmer} from '../core/confirm.js'
-import {NotFoundError, NotOwnerError, SecurekeyError} from '../core/errors.js'
+import {NotFoundError, SecurekeyError} from '../core/errors.js'
 import {describeFailure, type PlatformApi} from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
 import {appProblem, isSecurekey, ownerOf} from '../core/resolve.js'
 import {type PollSchedule, pollUntil} from '../core/wait.js'
 import {parseSecureKey} from '../runtime/key.js'
 import {
-  configOf, readHolders, type SelfManagedKey, selfManagedKeysOn,
+  configOf, ownedSelfManagedKey, readHolders, type SelfManagedKey,
 } from '../self-managed/holders.js'
 import {
   allHolders, formatRecord, type Holder, newKey, type OwnerRecord, peerRecord, recordVarOf, type Rotation,
@@ -82,18 +82,8 @@ async function ownedKey(platform: PlatformApi, options: RotateOptions): Promise<
   const [config, addons] = await Promise.all([configOf(platform, app), platform.addonsOf(app).catch((error: unknown) => {
     throw appProblem(error, app)
   })])
-  const keys = (await selfManagedKeysOn(platform, app, config)).filter(key => !options.keyVar || key.record.var === options.keyVar || key.record.holders.some(holder => holder.app === app && holder.var === options.keyVar))
-  const owned = keys.filter(key => key.record.owner === app)
-  if (owned.length === 1) return owned[0]
-  if (owned.length > 1) {
-    throw new SecurekeyError(`${app} owns ${owned.length} self-managed keys: ${owned.map(key => key.record.var).join(', ')}. Name the one to rotate by its config var, e.g. heroku securekey:rotate ${owned[0].record.var} -a ${app}.`, {id: 'ambiguous'})
-  }
-
-  if (keys.length > 0) {
-    const {owner} = keys[0].record
-    throw new NotOwnerError(`${app} holds ${keys[0].record.var} of ${owner} as a peer; a rotation runs from the owner.`, {suggestions: [`heroku securekey:rotate -a ${owner}`]})
-  }
-
+  const owned = await ownedSelfManagedKey(platform, app, {command: 'securekey:rotate', config, keyVar: options.keyVar})
+  if (owned) return owned
   const securekeys = addons.filter(addon => isSecurekey(addon))
   if (securekeys.length > 0) {
     const names = securekeys.map(addon => `${addon.name} (owned by ${ownerOf(addon)})`).join(', ')

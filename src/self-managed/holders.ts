@@ -3,7 +3,7 @@
  * config, then, from a peer, its owner's config. Config values stay in memory here; only parsed fingerprints and
  * names leave through the callers' outcomes.
  */
-import {AmbiguousError, NotFoundError} from '../core/errors.js'
+import {AmbiguousError, NotFoundError, NotOwnerError} from '../core/errors.js'
 import {type ConfigVars, type PlatformApi} from '../core/platform-api.js'
 import {appProblem} from '../core/resolve.js'
 import {
@@ -55,21 +55,36 @@ export async function selfManagedKeysOn(platform: PlatformApi, app: string, conf
   return found
 }
 
-/** The one self-managed key `app` owns (named by its config var when it owns several). */
-export async function ownedSelfManagedKey(platform: PlatformApi, app: string, options: {command: string, keyVar?: string}): Promise<SelfManagedKey | undefined> {
-  const keys = (await selfManagedKeysOn(platform, app)).filter(key => key.record.owner === app)
-  const wanted = options.keyVar ? keys.filter(key => key.record.var === options.keyVar) : keys
-  if (options.keyVar && wanted.length === 0) {
-    throw new NotFoundError(`${app} owns no self-managed key in ${options.keyVar}${keys.length > 0 ? `; it owns ${keys.map(key => key.record.var).join(', ')}` : ''}.`, {
+/**
+ * The one self-managed key `app` owns, for the commands that act on the owner (attach, rotate, teardown); undefined
+ * when it holds none. `keyVar` names it by its config var (on the owner, or on this app) when there are several; an
+ * app that only holds a key as a peer is refused, naming the owner to run `command` from. `config`: the app's config
+ * when already read.
+ */
+export async function ownedSelfManagedKey(platform: PlatformApi, app: string, options: {command: string, config?: ConfigVars, keyVar?: string}): Promise<SelfManagedKey | undefined> {
+  const {command, keyVar} = options
+  const keys = await selfManagedKeysOn(platform, app, options.config)
+  const named = keyVar ? keys.filter(key => key.record.var === keyVar || key.record.holders.some(holder => holder.app === app && holder.var === keyVar)) : keys
+  const owned = named.filter(key => key.record.owner === app)
+  if (owned.length > 1) {
+    throw new AmbiguousError(`${app} owns ${owned.length} self-managed keys: ${owned.map(key => key.record.var).join(', ')}. Name the one to use by its config var, e.g. heroku ${command} ${owned[0].record.var} -a ${app}.`)
+  }
+
+  if (owned.length === 1) return owned[0]
+  if (named.length > 0) {
+    const {owner, var: ownerVar} = named[0].record
+    const instead = `heroku ${command} -a ${owner}`
+    throw new NotOwnerError(`${app} holds ${owner}'s self-managed ${ownerVar} as a peer; ${command} runs from the owner: ${instead}.`, {suggestions: [instead]})
+  }
+
+  const others = keys.filter(key => key.record.owner === app)
+  if (keyVar && others.length > 0) {
+    throw new NotFoundError(`${app} owns no self-managed key in ${keyVar}; it owns ${others.map(key => key.record.var).join(', ')}.`, {
       suggestions: [`heroku securekey:status -a ${app}`],
     })
   }
 
-  if (wanted.length > 1) {
-    throw new AmbiguousError(`${app} owns ${wanted.length} self-managed keys: ${wanted.map(key => key.record.var).join(', ')}. Name the one to use, e.g. heroku ${options.command} ${wanted[0].record.var} -a ${app}.`)
-  }
-
-  return wanted[0]
+  return undefined
 }
 
 /** Every holder's config, read through the pool (those already read are reused); a failed read is kept as its error. */

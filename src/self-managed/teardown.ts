@@ -9,39 +9,29 @@ import type {
   DetachOutcome, PlannedDetach, TeardownPlan, TeardownResult,
 } from '../teardown/teardown.js'
 
-import {NotFoundError, NotOwnerError} from '../core/errors.js'
+import {NotFoundError} from '../core/errors.js'
 import {attachmentNameOf} from '../core/names.js'
 import {
   type ConfigVars, isNotFound, type PlatformApi, PlatformError,
 } from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
 import {stopTeardown} from '../teardown/teardown.js'
-import {configOf, type SelfManagedKey, selfManagedKeysOn} from './holders.js'
+import {configOf, ownedSelfManagedKey, type SelfManagedKey} from './holders.js'
 import {
   type Holder, isOwnerRecord, type OwnerRecord, parseRecord, recordVarOf,
 } from './record.js'
 
 export const SELF_MANAGED_PLAN = 'self-managed'
 
-/** The self-managed key `app` owns, or undefined; a peer is refused, naming the owner. */
+/** The self-managed key `app` owns, or undefined; a peer is refused, naming the owner (holders.ts). */
 export async function selfManagedTeardownTarget(platform: PlatformApi, app: string): Promise<SelfManagedKey | undefined> {
-  let keys: SelfManagedKey[]
   try {
-    keys = await selfManagedKeysOn(platform, app)
+    return await ownedSelfManagedKey(platform, app, {command: 'securekey:teardown'})
   } catch (error) {
     // The add-on list answered for this app just before: a 404 here means no key to find, anything else is an answer.
     if (error instanceof NotFoundError) return undefined
     throw error
   }
-
-  const owned = keys.filter(key => key.record.owner === app)
-  if (owned.length > 0) return owned[0]
-  if (keys.length === 0) return undefined
-  const {owner, var: keyVar} = keys[0].record
-  const teardown = `heroku securekey:teardown -a ${owner}`
-  throw new NotOwnerError(`${app} holds ${owner}'s self-managed ${keyVar} as a peer; a teardown runs from the owner, and removes it from every app: ${teardown}.`, {
-    suggestions: [teardown],
-  })
 }
 
 const detachOf = (holder: Holder): PlannedDetach => ({
