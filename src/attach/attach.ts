@@ -262,13 +262,23 @@ export async function executeAttach(platform: PlatformApi, plan: AttachPlan, con
     progress.stop(failed === 0 ? 'done' : `${failed} failed`)
   }
 
+  return compareAttached(platform, plan, attached)
+}
+
+/**
+ * Reads back every peer that ended attached, with the owner in the same wave unless its value is known (a self-managed
+ * key's, read a moment before), and compares each peer's key with the owner's by fingerprint.
+ */
+export async function compareAttached(platform: PlatformApi, plan: AttachPlan, attached: PeerOutcome[], knownOwnerValue?: string): Promise<AttachOutcome> {
   const compared = attached.filter(peer => succeeded(peer))
   type Read = {error?: string, vars?: ConfigVars}
-  const reads = await platform.each([plan.owner, ...compared.map(peer => peer.app)], app => platform.configVars(app).then(
+  const ownerApps = knownOwnerValue === undefined ? [plan.owner] : []
+  const reads = await platform.each([...ownerApps, ...compared.map(peer => peer.app)], app => platform.configVars(app).then(
     (vars): Read => ({vars}),
     (error: unknown): Read => ({error: describeFailure(error)}),
   ))
-  const [ownerRead, ...peerReads] = reads
+  const ownerRead: Read = knownOwnerValue === undefined ? reads[0] : {vars: {[plan.ownerConfigVar]: knownOwnerValue}}
+  const peerReads = reads.slice(ownerApps.length)
   const ownerValue = ownerRead.vars?.[plan.ownerConfigVar]
   const ownerParsed = parseSecureKey(ownerValue)
   const ownerProblem = ownerRead.error

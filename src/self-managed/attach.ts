@@ -7,14 +7,13 @@
 import type * as Heroku from '@heroku-cli/schema'
 
 import {
-  type AttachInput, type AttachOutcome, type AttachPlan, comparePeer, type PeerOutcome, planAttach, refuseOwnerAsPeer,
+  type AttachInput, type AttachOutcome, type AttachPlan, compareAttached, type PeerOutcome, planAttach, refuseOwnerAsPeer,
 } from '../attach/attach.js'
 import {confirmAction, type Confirmer} from '../core/confirm.js'
 import {ConfirmationRequiredError, NotFoundError} from '../core/errors.js'
 import {configVarFor, defaultAttachmentName} from '../core/names.js'
-import {type ConfigVars, describeFailure, type PlatformApi} from '../core/platform-api.js'
+import {describeFailure, type PlatformApi} from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
-import {parseSecureKey} from '../runtime/key.js'
 import {configOf, ownedSelfManagedKey, type SelfManagedKey} from './holders.js'
 import {
   formatRecord, type OwnerRecord, peerRecord, recordVarOf,
@@ -113,18 +112,5 @@ export async function attachSelfManaged(platform: PlatformApi, key: SelfManagedK
     progress.stop(failed === 0 ? 'done' : `${failed} failed`)
   }
 
-  const compared = results.filter(peer => peer.status === 'attached' || peer.status === 'already_attached')
-  type Read = {error?: string, vars?: ConfigVars}
-  const reads = await platform.each(compared, peer => platform.configVars(peer.app).then(
-    (vars): Read => ({vars}),
-    (error: unknown): Read => ({error: describeFailure(error)}),
-  ))
-  const byApp = new Map(compared.map((peer, index) => [peer.app, comparePeer(peer, reads[index].vars, ownerValue, reads[index].error)]))
-  const ownerParsed = parseSecureKey(ownerValue)
-  return {
-    dryRun: false,
-    ownerFingerprint: ownerParsed.ok ? ownerParsed.pair.latest.fingerprint : undefined,
-    peers: results.map(peer => byApp.get(peer.app) ?? peer),
-    plan,
-  }
+  return compareAttached(platform, plan, results, ownerValue)
 }
