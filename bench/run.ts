@@ -233,8 +233,8 @@ async function teardown(platform: PlatformApi, mark: () => void): Promise<void> 
 /** A self-managed key on service-1 (securekey:provision --self-managed) set on every peer (securekey:attach --from). */
 async function selfManagedKey(sandbox: Sandbox, peers: number): Promise<void> {
   const {pooled} = gateways(sandbox)
-  const {provisionSelfManaged} = await import('../src/self-managed/provision.js')
-  const {attachSelfManaged, attachTarget} = await import('../src/self-managed/attach.js')
+  const {provisionSelfManaged} = await import('../src/provision/self-managed.js')
+  const {attachSelfManaged, attachTarget} = await import('../src/attach/self-managed.js')
   await provisionSelfManaged(pooled, {app: 'service-1', confirmer: confirmer([]), dryRun: false})
   if (peers === 0) return
   const input = {confirm: [], from: 'service-1', peers: peerNames(peers)}

@@ -26,10 +26,10 @@ import {
   type Attachment, type ConfigVars, describeFailure, type PlatformApi, PlatformError,
 } from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
-import {appProblem, onlyOwned, ownerOf} from '../core/resolve.js'
+import {appProblem, onlyOwned, ownerOf} from '../key/addons.js'
+import {printsOf, sameKeys} from '../key/compare.js'
 import {keyProblem} from '../provision/provision.js'
 import {parseSecureKey} from '../runtime/key.js'
-import {printsOf, sameKeys} from '../status/compare.js'
 
 export interface AttachInput {
   addon?: string

@@ -24,8 +24,8 @@ import {
   describeFailure, isNotFound, type PlatformApi, PlatformError,
 } from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
-import {ownerOf, SECUREKEY_SERVICE, securekeyAddons} from '../core/resolve.js'
 import {type PollSchedule, pollUntil} from '../core/wait.js'
+import {ownerOf, SECUREKEY_SERVICE, securekeyAddons} from '../key/addons.js'
 import {type MalformedReason, parseSecureKey} from '../runtime/key.js'
 
 export interface ProvisionOptions {

@@ -5,8 +5,8 @@
 /* eslint-disable camelcase -- the --json documents use the Platform API's snake_case */
 import * as color from '@heroku/heroku-cli-util/color'
 
-import type {SelfManagedProvisionOutcome} from '../self-managed/provision.js'
 import type {ProvisionOutcome} from './provision.js'
+import type {SelfManagedProvisionOutcome} from './self-managed.js'
 
 import {type AddonJson, addonJson} from '../core/addon-json.js'
 

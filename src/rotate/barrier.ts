@@ -8,13 +8,13 @@
  * release a dyno runs that was not read before. A release's config never changes, so it is read once per rotation,
  * whatever the number of polls.
  */
-import type {KeyPrints, Reading} from '../status/compare.js'
+import type {KeyPrints, Reading} from '../key/compare.js'
 
 import {type PlatformApi} from '../core/platform-api.js'
-import {printsOf} from '../status/compare.js'
+import {printsOf} from '../key/compare.js'
 import {
   addTo, type AppDynos, listDynos, readAtReleases, releaseKey,
-} from '../status/readings.js'
+} from '../key/readings.js'
 
 export interface DynoKey {
   app: string

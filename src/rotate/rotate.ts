@@ -19,16 +19,16 @@ import {checkConfirmations, confirmAction, type Confirmer} from '../core/confirm
 import {NotFoundError, SecurekeyError} from '../core/errors.js'
 import {describeFailure, type PlatformApi} from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
-import {appProblem, isSecurekey, ownerOf} from '../core/resolve.js'
 import {type PollSchedule, pollUntil} from '../core/wait.js'
-import {parseSecureKey} from '../runtime/key.js'
-import {
-  configOf, ownedSelfManagedKey, readHolders, type SelfManagedKey,
-} from '../self-managed/holders.js'
+import {appProblem, isSecurekey, ownerOf} from '../key/addons.js'
+import {type KeyPrints, printsOf} from '../key/compare.js'
 import {
   allHolders, formatRecord, type Holder, newKey, type OwnerRecord, peerRecord, recordVarOf, type Rotation,
-} from '../self-managed/record.js'
-import {type KeyPrints, printsOf} from '../status/compare.js'
+} from '../key/record.js'
+import {
+  configOf, ownedSelfManagedKey, readHolders, type SelfManagedKey,
+} from '../key/self-managed.js'
+import {parseSecureKey} from '../runtime/key.js'
 import {DynoReader, type Straggler, stragglers} from './barrier.js'
 
 export type Phase = 'promote' | 'stage'

@@ -20,23 +20,23 @@ import type * as Heroku from '@heroku-cli/schema'
 
 import type {History} from './history.js'
 
+import {keyAsAddon} from '../attach/self-managed.js'
 import {NotFoundError, SecurekeyError} from '../core/errors.js'
 import {attachmentNameOf, configVarOf} from '../core/names.js'
 import {
   type Attachment, type ConfigVars, describeFailure, type PlatformApi,
 } from '../core/platform-api.js'
-import {ownerOf, securekeyAddons} from '../core/resolve.js'
 import {type PollSchedule, pollUntil} from '../core/wait.js'
-import {keyAsAddon} from '../self-managed/attach.js'
-import {type SelfManagedKey, selfManagedKeysOn} from '../self-managed/holders.js'
-import {allHolders, type OwnerRecord} from '../self-managed/record.js'
+import {ownerOf, securekeyAddons} from '../key/addons.js'
 import {
   allInSync, compareDynos, compareHolders, type Comparison, type DynoReport, type Holder, type Reading, STATE_LABELS,
-} from './compare.js'
-import {keyHistory} from './history.js'
+} from '../key/compare.js'
 import {
   addTo, listDynos, readAtReleases, readEach, releaseKey,
-} from './readings.js'
+} from '../key/readings.js'
+import {allHolders, type OwnerRecord} from '../key/record.js'
+import {type SelfManagedKey, selfManagedKeysOn} from '../key/self-managed.js'
+import {keyHistory} from './history.js'
 
 export type DynoOutcome = {error: string} | {report: DynoReport}
 export type HistoryOutcome = {error: string} | {history: History}

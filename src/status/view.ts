@@ -14,7 +14,7 @@ import {formatDuration} from '../core/duration.js'
 import {
   allInSync, type Comparison, type HolderState, type HolderStatus, type KeyPrints, type ReferenceState,
   someAppHoldsTwice, type StaleDynos, STATE_LABELS, STATES, summaryLine,
-} from './compare.js'
+} from '../key/compare.js'
 
 /* eslint-disable camelcase */
 

@@ -27,8 +27,8 @@ import {
   type Attachment, isNotFound, type PlatformApi, PlatformError,
 } from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
-import {ownerOf, securekeyAddons} from '../core/resolve.js'
 import {DEFAULT_POLL, type PollSchedule, pollUntil} from '../core/wait.js'
+import {ownerOf, securekeyAddons} from '../key/addons.js'
 
 const PURPOSE = 'securekey:teardown only removes securekey add-ons'
 

@@ -3,6 +3,7 @@ import {Args} from '@oclif/core'
 import {
   anyFailed, type AttachOutcome, checkAttachInput, executeAttach, previewAttach,
 } from '../../attach/attach.js'
+import {attachSelfManaged, attachTarget} from '../../attach/self-managed.js'
 import {
   attachDocument, type AttachDocument, attachFailureMessage, attachOutcomeLines, attachPlanLines, attachWarnings, readBackFailureMessage,
 } from '../../attach/view.js'
@@ -11,7 +12,6 @@ import {terminalConfirmer} from '../../core/confirm.js'
 import {SecurekeyError} from '../../core/errors.js'
 import {flags} from '../../core/flags.js'
 import {prose} from '../../core/prose.js'
-import {attachSelfManaged, attachTarget} from '../../self-managed/attach.js'
 
 export default class Attach extends SecurekeyCommand {
   static args = {

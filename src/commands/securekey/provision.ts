@@ -5,10 +5,10 @@ import {flags} from '../../core/flags.js'
 import {prose} from '../../core/prose.js'
 import {pollSchedule} from '../../core/wait.js'
 import {provision} from '../../provision/provision.js'
+import {provisionSelfManaged} from '../../provision/self-managed.js'
 import {
   type ProvisionDocument, provisionDocument, provisionLines, selfManagedDocument, selfManagedLines,
 } from '../../provision/view.js'
-import {provisionSelfManaged} from '../../self-managed/provision.js'
 
 export default class Provision extends SecurekeyCommand {
   static description = prose`

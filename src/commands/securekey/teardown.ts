@@ -7,7 +7,7 @@ import {flags} from '../../core/flags.js'
 import {PlatformError} from '../../core/platform-api.js'
 import {prose} from '../../core/prose.js'
 import {pollSchedule} from '../../core/wait.js'
-import {executeSelfManagedTeardown, planSelfManagedTeardown, selfManagedTeardownTarget} from '../../self-managed/teardown.js'
+import {executeSelfManagedTeardown, planSelfManagedTeardown, selfManagedTeardownTarget} from '../../teardown/self-managed.js'
 import {
   confirmTeardown, executeTeardown, planTeardown, teardownTarget,
 } from '../../teardown/teardown.js'

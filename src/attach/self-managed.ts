@@ -6,18 +6,18 @@
  */
 import type * as Heroku from '@heroku-cli/schema'
 
-import {
-  type AttachInput, type AttachOutcome, type AttachPlan, compareAttached, type PeerOutcome, planAttach, refuseOwnerAsPeer,
-} from '../attach/attach.js'
 import {confirmAction, type Confirmer} from '../core/confirm.js'
 import {ConfirmationRequiredError, NotFoundError} from '../core/errors.js'
 import {configVarFor, defaultAttachmentName} from '../core/names.js'
 import {describeFailure, type PlatformApi} from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
-import {configOf, ownedSelfManagedKey, type SelfManagedKey} from './holders.js'
 import {
   formatRecord, type OwnerRecord, peerRecord, recordVarOf,
-} from './record.js'
+} from '../key/record.js'
+import {configOf, ownedSelfManagedKey, type SelfManagedKey} from '../key/self-managed.js'
+import {
+  type AttachInput, type AttachOutcome, type AttachPlan, compareAttached, type PeerOutcome, planAttach, refuseOwnerAsPeer,
+} from './attach.js'
 
 /** The key as attach's plan shows an add-on: named by its config var, plan `self-managed`. */
 export const keyAsAddon = (record: OwnerRecord): Heroku.AddOn => ({

@@ -10,11 +10,11 @@ import {
 } from '../core/names.js'
 import {type PlatformApi} from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
-import {fingerprint, parseSecureKey} from '../runtime/key.js'
-import {configOf} from './holders.js'
 import {
   formatRecord, isOwnerRecord, newKey, ownerRecord, parseRecord, recordVarOf,
-} from './record.js'
+} from '../key/record.js'
+import {configOf} from '../key/self-managed.js'
+import {fingerprint, parseSecureKey} from '../runtime/key.js'
 
 export interface SelfManagedProvisionOptions {
   app: string

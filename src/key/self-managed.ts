@@ -5,7 +5,7 @@
  */
 import {AmbiguousError, NotFoundError, NotOwnerError} from '../core/errors.js'
 import {type ConfigVars, type PlatformApi} from '../core/platform-api.js'
-import {appProblem} from '../core/resolve.js'
+import {appProblem} from './addons.js'
 import {
   allHolders,  isOwnerRecord, type OwnerRecord, recordsIn,
 } from './record.js'

@@ -1,10 +1,10 @@
 /* eslint-disable camelcase -- the Platform API's and the --json document's snake_case fields */
 import {expect} from 'chai'
 
-import {fingerprint, parseSecureKey} from '../../../src/runtime/key.js'
 import {
   compareDynos, compareHolders, compareKeys, type Comparison, type Holder, type HolderState, pickReference, type Reading, summaryLine,
-} from '../../../src/status/compare.js'
+} from '../../../src/key/compare.js'
+import {fingerprint, parseSecureKey} from '../../../src/runtime/key.js'
 
 const K1 = '1A'.repeat(32)
 const K2 = '2B'.repeat(32)

@@ -7,7 +7,7 @@
  */
 import type {
   DetachOutcome, PlannedDetach, TeardownPlan, TeardownResult,
-} from '../teardown/teardown.js'
+} from './teardown.js'
 
 import {NotFoundError} from '../core/errors.js'
 import {attachmentNameOf} from '../core/names.js'
@@ -15,11 +15,11 @@ import {
   type ConfigVars, isNotFound, type PlatformApi, PlatformError,
 } from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
-import {stopTeardown} from '../teardown/teardown.js'
-import {configOf, ownedSelfManagedKey, type SelfManagedKey} from './holders.js'
 import {
   type Holder, isOwnerRecord, type OwnerRecord, parseRecord, recordVarOf,
-} from './record.js'
+} from '../key/record.js'
+import {configOf, ownedSelfManagedKey, type SelfManagedKey} from '../key/self-managed.js'
+import {stopTeardown} from './teardown.js'
 
 export const SELF_MANAGED_PLAN = 'self-managed'
 
