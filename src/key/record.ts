@@ -90,8 +90,7 @@ export function recordProblem(parsed: Record<string, unknown>): string | undefin
 
   if (typeof parsed.changed_at !== 'string') return 'it has no changed_at time'
   const rotation = parsed.rotation as Partial<Rotation> | undefined
-  if (rotation !== undefined && (typeof rotation !== 'object' || rotation === null || !ROTATION_PHASES.includes(rotation.phase as RotationPhase)
-    || typeof rotation.new !== 'string' || typeof rotation.started_at !== 'string')) return 'its rotation is not {phase, new, started_at}'
+  if (rotation !== undefined && (typeof rotation !== 'object' || rotation === null || !ROTATION_PHASES.includes(rotation.phase as RotationPhase) || typeof rotation.new !== 'string' || typeof rotation.started_at !== 'string')) return 'its rotation is not {phase, new, started_at}'
   return undefined
 }
 

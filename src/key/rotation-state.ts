@@ -41,13 +41,11 @@ export interface RotationState {
 /** The rotation a record describes as under way, when the owner's pair agrees with it; undefined otherwise. */
 export function rotationState(record: OwnerRecord, owner: KeyPrints): RotationState {
   const rotation = record.rotation as (Rotation & {from?: string}) | undefined
-  if (rotation?.phase === 'staged' && owner.previous === rotation.new && owner.latest !== rotation.new
-    && (rotation.from === undefined || rotation.from === owner.latest)) {
+  if (rotation?.phase === 'staged' && owner.previous === rotation.new && owner.latest !== rotation.new && (rotation.from === undefined || rotation.from === owner.latest)) {
     return {current: owner.latest, new: rotation.new, standing: 'staged'}
   }
 
-  if (rotation?.phase === 'promoted' && owner.latest === rotation.new && owner.previous !== rotation.new
-    && (rotation.from === undefined || rotation.from === owner.previous)) {
+  if (rotation?.phase === 'promoted' && owner.latest === rotation.new && owner.previous !== rotation.new && (rotation.from === undefined || rotation.from === owner.previous)) {
     return {current: owner.previous, new: rotation.new, standing: 'promoted'}
   }
 
