@@ -127,7 +127,7 @@ export function refuseOwnerAsPeer(peers: string[], key: SharedKey): void {
   const {owner} = key
   if (peers.includes(owner)) {
     const others = peers.filter(peer => peer !== owner)
-    throw new SecurekeyError(`${owner} owns ${describeKey(key)} and holds it already; attach it to the other apps only.`, {
+    throw new SecurekeyError(`${owner} owns ${describeKey(key)} and holds its key already; attach it to the other apps only.`, {
       suggestions: [`heroku securekey:attach --from ${owner} -a ${others.length > 0 ? others.join(' -a ') : '<other app>'}`],
     })
   }
@@ -148,7 +148,7 @@ function planningFailed(step: string, peers: string[]) {
 export async function attachTarget(platform: PlatformApi, input: AttachInput, peers: string[]): Promise<{configs: ConfigCache, key: SharedKey}> {
   const failed = planningFailed(`Finding the key ${input.addon ?? `owned by ${input.from}`}`, peers)
   const {configs, keys} = await findKeys(platform, {app: input.from, key: input.addon, purpose: PURPOSE}).catch(failed)
-  const key = input.from ? pickOwned(keys, input.from, 'securekey:attach') : keys[0]
+  const key = input.from && !input.addon ? pickOwned(keys, input.from, 'securekey:attach') : keys[0]
   if (!key) {
     throw new NotFoundError(`${input.from} owns no shared key.`, {
       suggestions: [`heroku securekey:provision -a ${input.from}`, `heroku securekey:status -a ${input.from}`],

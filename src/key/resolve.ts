@@ -12,7 +12,9 @@
  * selects it, so `heroku securekey:teardown SECURE_KEY -a service-1` and `… securekey-solid-14332 -a service-1` both
  * work on an app that holds both kinds.
  */
-import {AmbiguousError, NotFoundError, NotOwnerError} from '../core/errors.js'
+import {
+  AmbiguousError, InvalidRecordError, NotFoundError, NotOwnerError,
+} from '../core/errors.js'
 import {ATTACHMENT_NAME, attachmentNameOf} from '../core/names.js'
 import {type PlatformApi, PlatformError} from '../core/platform-api.js'
 import {
@@ -39,7 +41,11 @@ export interface Resolution {
 
 const CONFIG_VAR = /^[A-Z][A-Z0-9_]*_KEY$/
 
-/** Every key `app` owns or holds, of both kinds; its add-on list and its config are read at once. */
+/**
+ * Every key `app` owns or holds, of both kinds; its add-on list and its config are read at once. When the config
+ * cannot be read but the app holds add-on keys, those are the answer (an account may see add-ons without the
+ * read-protected scope config vars need); with no add-on key, the failed read is the answer, naming the app.
+ */
 export async function keysOn(platform: PlatformApi, app: string, configs: ConfigCache = new Map()): Promise<SharedKey[]> {
   const [addons, selfManaged] = await Promise.all([
     platform.addonsOf(app).catch((error: unknown) => {
@@ -47,9 +53,15 @@ export async function keysOn(platform: PlatformApi, app: string, configs: Config
       if (problem !== error || !(error instanceof PlatformError)) throw problem
       throw new PlatformError(error.status, error.id, `Listing ${app}'s add-ons failed, so nothing was changed: ${error.message}`, error.resource)
     }),
-    selfManagedKeysOn(platform, app, configs),
+    selfManagedKeysOn(platform, app, configs).then(keys => ({keys}), (error: unknown) => ({error})),
   ])
-  return [...addons.filter(addon => isSecurekey(addon)).map(addon => addonKey(addon)), ...selfManaged]
+  const addonKeys = addons.filter(addon => isSecurekey(addon)).map(addon => addonKey(addon))
+  if ('error' in selfManaged) {
+    if (addonKeys.length > 0 && !(selfManaged.error instanceof InvalidRecordError)) return addonKeys
+    throw selfManaged.error
+  }
+
+  return [...addonKeys, ...selfManaged.keys]
 }
 
 /** A self-managed key on `app` held under `configVar` (as owner or peer), or undefined. */

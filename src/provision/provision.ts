@@ -212,9 +212,9 @@ export async function provision(platform: PlatformApi, given: ProvisionOptions):
   }
 
   await checkPlanAvailable(platform, plan)
-  await guardSelfManaged(platform, options)
   const planName = `${SECUREKEY_SERVICE}:${plan}`
   if (dryRun) {
+    await guardSelfManaged(platform, options)
     const name = as ?? DEFAULT_ATTACHMENT_NAME
     return {
       attachment: {configVar: configVarFor(name), name}, created: false, dryRun, others: [], plan: planName,
@@ -288,9 +288,13 @@ async function create(platform: PlatformApi, options: ProvisionOptions, planName
   progress.start(`Creating ${planName} on ${app}`)
   try {
     const created = await sendConfirmed(
-      confirm => platform.createAddon({
-        app, attachmentName: as, confirm, name: options.name, plan: planName,
-      }),
+      // The name is taken (the API asked for a confirmation): a self-managed key's peers must be confirmed too.
+      async confirm => {
+        if (confirm) await guardSelfManaged(platform, options)
+        return platform.createAddon({
+          app, attachmentName: as, confirm, name: options.name, plan: planName,
+        })
+      },
       {
         app,
         rerun: `heroku securekey:provision -a ${app}${as ? ` --as ${as}` : ''} --confirm ${app}`,

@@ -150,7 +150,7 @@ describe('securekey:attach against the sandbox', () => {
     const result = await runCommand(Attach, ['--from', 'service-1', '-a', 'service-2'], env)
 
     expect(result.exitCode).to.equal(1)
-    expect(result.stderr).to.include('service-1 owns 2 securekey add-ons: ')
+    expect(result.stderr).to.include('service-1 owns 2 shared keys: ')
     expect(result.stderr).to.include(first.name).and.include(second.name)
     expect(mutating(sandbox)).to.deep.equal([])
   })

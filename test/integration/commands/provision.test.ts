@@ -185,9 +185,9 @@ describe('securekey:provision against the sandbox', () => {
 
       expect(result.exitCode, result.stderr).to.equal(0)
       const document = JSON.parse(result.stdout)
-      expect(document.addon.state).to.equal('provisioned')
+      expect(document.key.addon.state).to.equal('provisioned')
       expect(document.fingerprint.latest).to.equal(fingerprint(sandbox.control.configVars('service-1').SECURE_KEY.split(',')[0]))
-      const polls = sandbox.control.requests().filter(request => request.method === 'GET' && request.path === `/addons/${document.addon.id}`)
+      const polls = sandbox.control.requests().filter(request => request.method === 'GET' && request.path === `/addons/${document.key.addon.id}`)
       expect(polls.length).to.be.greaterThan(0)
       expectNoKeyValue(result, keysIn(sandbox, APPS))
     })

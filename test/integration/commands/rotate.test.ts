@@ -62,7 +62,7 @@ describe('securekey:rotate and self-managed keys against the sandbox', () => {
     expect(status.exitCode, status.stderr).to.equal(0)
     const document = JSON.parse(status.stdout)
     expect(document.summary).to.deep.include({all_in_sync: true, in_sync: 5, total: 5})
-    expect(document.addons[0].addon.plan).to.equal('self-managed')
+    expect(document.keys[0].key.kind).to.equal('self-managed')
     expectNoKeyValue(status, allKeys(sandbox))
     // From a peer: its add-ons, its config, the owner's config, then the three other holders in one wave: 1 + N.
     const log = sandbox.control.requests()
@@ -121,14 +121,14 @@ describe('securekey:rotate and self-managed keys against the sandbox', () => {
 
     const refused = await runCommand(Attach, ['--from', 'service-1', '-a', 'service-2'], env)
     expect(refused.exitCode).to.equal(1)
-    expect(refused.stderr).to.include('owns 2 self-managed keys')
+    expect(refused.stderr).to.include('owns 2 shared keys')
     const attached = await runCommand(Attach, ['SECURE_KEY', '--from', 'service-1', '-a', 'service-2'], env)
     expect(attached.exitCode).to.equal(1)
     expect(mutating(sandbox)).to.deep.equal([])
 
     const ambiguous = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1'], env)
     expect(ambiguous.exitCode).to.equal(1)
-    expect(ambiguous.stderr).to.include('owns 2 self-managed keys: PARTNER_KEY, SECURE_KEY').and.include('heroku securekey:rotate PARTNER_KEY -a service-1')
+    expect(ambiguous.stderr).to.include('owns 2 shared keys: PARTNER_KEY (self-managed), SECURE_KEY (self-managed)').and.include('heroku securekey:rotate PARTNER_KEY -a service-1')
     const partner = value(sandbox, 'service-1', 'PARTNER_KEY')
     const named = await runCommand(Rotate, ['SECURE_KEY', '-a', 'service-1', '--confirm', 'service-1'], env)
     expect(named.exitCode, named.stderr).to.equal(0)

@@ -102,7 +102,7 @@ describe('securekey:status against the sandbox', () => {
 
       expect(result.exitCode, result.stderr).to.equal(0)
       const document = JSON.parse(result.stdout)
-      const service2 = document.addons[0].apps.find((app: {app: string}) => app.app === 'service-2')
+      const service2 = document.keys[0].apps.find((app: {app: string}) => app.app === 'service-2')
       expect(service2.state).to.equal('in_sync')
       expect(service2.dynos).to.deep.include({on_current_key: 1, total: 3})
       expect(service2.dynos.stale).to.have.length(1)
@@ -137,7 +137,7 @@ describe('securekey:status against the sandbox', () => {
       const result = await run(sandbox, [addon.name, '--json'])
 
       expect(result.exitCode, result.stderr).to.equal(0)
-      const [report] = JSON.parse(result.stdout).addons
+      const [report] = JSON.parse(result.stdout).keys
       expect(report.apps.map((app: {app: string, state: string}) => `${app.app} ${app.state}`)).to.deep.equal(['service-1 in_sync', 'service-2 in_sync', 'service-3 unreachable'])
       expect(report.apps[2].reason).to.equal('You do not have access to the app service-3. (forbidden, HTTP 403)')
       expect(report.summary).to.deep.include({all_in_sync: false, in_sync: 2, total: 3})
@@ -229,7 +229,7 @@ describe('securekey:status against the sandbox', () => {
       const result = await run(sandbox, [addon.name, '--history', '--json'])
 
       expect(result.exitCode, result.stderr).to.equal(0)
-      const {history} = JSON.parse(result.stdout).addons[0]
+      const {history} = JSON.parse(result.stdout).keys[0]
       expect(history.last_change).to.deep.include({at: rotated.created_at, kind: 'rotated', release: rotated.version})
       expect(history.interval_days).to.equal(14)
       expect(Date.parse(history.next_expected) - Date.parse(rotated.created_at!)).to.equal(14 * 86_400_000)
@@ -252,9 +252,9 @@ describe('securekey:status against the sandbox', () => {
     expect(result.exitCode, result.stderr).to.equal(0)
     const document = JSON.parse(result.stdout)
     expect(document.summary).to.deep.equal({
-      addons: 1, all_in_sync: true, in_sync: 8, total: 8,
+      all_in_sync: true, in_sync: 8, keys: 1, total: 8,
     })
-    expect(document.addons[0].apps.map((app: {app: string}) => app.app)).to.deep.equal(['service-1', ...peers])
+    expect(document.keys[0].apps.map((app: {app: string}) => app.app)).to.deep.equal(['service-1', ...peers])
     const log = sandbox.control.requests()
     expect(log.filter(entry => entry.path.endsWith('/addon-attachments'))).to.have.length(3)
     expect(configReads(log)).to.have.length(8)
@@ -269,7 +269,7 @@ describe('securekey:status against the sandbox', () => {
     const result = await run(sandbox, ['-a', 'service-2'])
 
     expect(result.exitCode).to.equal(1)
-    expect(text(result)).to.include('service-2 holds no securekey add-on: it neither owns one nor has one attached.')
+    expect(text(result)).to.include('service-2 holds no shared key: no securekey add-on is attached to it and it holds no self-managed key.')
     expect((result.error as Error & {suggestions?: string[]}).suggestions).to.deep.equal(['heroku securekey:provision -a service-2', 'heroku securekey:attach ADDON -a service-2'])
     expect(sandbox.control.requests().map(entry => `${entry.method} ${entry.path}`)).to.deep.equal(['GET /apps/service-2/addons', 'GET /apps/service-2/config-vars'])
   })

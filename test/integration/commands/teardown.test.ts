@@ -51,7 +51,7 @@ describe('securekey:teardown', () => {
 
       const again = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1'], env)
       expect(again.exitCode, again.stderr).to.equal(0)
-      expect(again.stdout).to.equal('service-1 owns no securekey add-on: nothing to tear down.\n')
+      expect(again.stdout).to.equal('service-1 owns no shared key (no securekey add-on, no self-managed key): nothing to tear down.\n')
     })
 
     it('leaves the add-on and the failed attachment in place when a peer fails to detach, and a re-run completes', async () => {

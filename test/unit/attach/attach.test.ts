@@ -44,7 +44,7 @@ describe('attach', () => {
     })
 
     it('needs the add-on or --from', () => {
-      expect(() => checkAttachInput({confirm: [], peers: ['service-2']})).to.throw(SecurekeyError, 'Name the add-on to attach, or the app that owns it with --from')
+      expect(() => checkAttachInput({confirm: [], peers: ['service-2']})).to.throw(SecurekeyError, 'Name the key to attach, or the app that owns it with --from')
     })
 
     it('refuses a --confirm that names no peer', () => {

@@ -44,12 +44,12 @@ describe('the base command', () => {
   })
 
   it('with --json, names the plugin\'s own errors by kind', async () => {
-    nock(API).get('/apps/service-3/addons').reply(200, [])
+    nock(API).get('/apps/service-3/addons').reply(200, []).get('/apps/service-3/config-vars').reply(200, {})
     const result = await runCommand(Status, ['-a', 'service-3', '--json'], UNIT_ENV)
     expect(result.exitCode).to.equal(1)
     const {error} = JSON.parse(result.stdout)
     expect(error.id).to.equal('not_found')
-    expect(error.message).to.include('service-3 holds no securekey add-on')
+    expect(error.message).to.include('service-3 holds no shared key')
     expect(error.suggestions).to.include('heroku securekey:provision -a service-3')
   })
 })

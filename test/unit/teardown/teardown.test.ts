@@ -254,8 +254,8 @@ describe('teardown', () => {
       fake.ownedBy.set('service-1', [ADDON, addonOf('service-1', 'securekey', 'securekey-other-2')])
       const error = await teardownTarget(asPlatform(fake), {app: 'service-1'}).catch((error: unknown) => error)
       expect((error as Error).message).to.equal([
-        'service-1 owns 2 securekey add-ons: securekey-solid-14332, securekey-other-2.',
-        'Name the one to tear down, e.g. heroku securekey:teardown securekey-solid-14332 -a service-1.',
+        'service-1 owns 2 shared keys: securekey-solid-14332 (add-on), securekey-other-2 (add-on).',
+        'Name the one to use, e.g. heroku securekey:teardown securekey-solid-14332 -a service-1.',
       ].join(' '))
     })
   })

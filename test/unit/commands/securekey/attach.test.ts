@@ -14,10 +14,11 @@ import {withoutTerminal} from '../../../helpers/terminal.js'
 
 const ENV = {...UNIT_ENV, HEROKU_APP: undefined}
 
-/** --from service-1: the owner's add-ons, then the add-on's attachments. */
+/** --from service-1: the owner's add-ons and its config (for self-managed keys), then the add-on's attachments. */
 function plan(attachments = [OWNER_ATTACHMENT]) {
   return nock(API)
   .get('/apps/service-1/addons').reply(200, [POSTGRES, ADDON])
+  .get('/apps/service-1/config-vars').reply(200, {SECURE_KEY: KEY})
   .get(`/addons/${ADDON.id}/addon-attachments`).reply(200, attachments)
 }
 
@@ -75,12 +76,12 @@ describe('securekey:attach', () => {
       app: name, config_var: 'SERVICE_ONE_SECURE_KEY', confirmed_by: null, fingerprint: {latest: fingerprint(LATEST)}, matches: true, message: null, status: 'attached',
     })
     expect(JSON.parse(result.stdout)).to.deep.equal({
-      addon: {
-        app: 'service-1', id: ADDON.id, name: ADDON.name, plan: 'securekey:fortnightly', state: 'provisioned',
-      },
       attachment: {config_var: 'SERVICE_ONE_SECURE_KEY', name: 'SERVICE_ONE_SECURE'},
       dry_run: false,
       fingerprint: {latest: fingerprint(LATEST)},
+      key: {
+        addon: {id: ADDON.id, plan: 'securekey:fortnightly', state: 'provisioned'}, config_var: 'SECURE_KEY', kind: 'addon', name: ADDON.name, owner: 'service-1',
+      },
       peers: [peer('service-2'), peer('service-3')],
     })
     expectNoKeyValue(result, TEST_KEYS)
@@ -214,25 +215,25 @@ describe('securekey:attach', () => {
 
   it('lists the add-ons when --from owns several securekey add-ons', async () => {
     const second = {...ADDON, id: 'second', name: 'securekey-other-2'}
-    nock(API).get('/apps/service-1/addons').reply(200, [ADDON, second])
+    nock(API).get('/apps/service-1/addons').reply(200, [ADDON, second]).get('/apps/service-1/config-vars').reply(200, {})
 
     const result = await runCommand(Attach, ['--from', 'service-1', '-a', 'service-2'], ENV)
 
     expect(result.exitCode).to.equal(1)
-    expect(text(result)).to.include('service-1 owns 2 securekey add-ons: securekey-solid-14332, securekey-other-2')
+    expect(text(result)).to.include('service-1 owns 2 shared keys: securekey-solid-14332 (add-on), securekey-other-2 (add-on)')
   })
 
   it('says so when --from owns no securekey add-on', async () => {
-    nock(API).get('/apps/service-1/addons').reply(200, [POSTGRES])
+    nock(API).get('/apps/service-1/addons').reply(200, [POSTGRES]).get('/apps/service-1/config-vars').reply(200, {})
 
     const result = await runCommand(Attach, ['--from', 'service-1', '-a', 'service-2'], ENV)
 
     expect(result.exitCode).to.equal(1)
-    expect(text(result)).to.include('service-1 owns no securekey add-on.')
+    expect(text(result)).to.include('service-1 owns no shared key.')
   })
 
   it('refuses to attach the add-on to the app that owns it, before any attach request', async () => {
-    const api = nock(API).get('/apps/service-1/addons').reply(200, [ADDON])
+    const api = nock(API).get('/apps/service-1/addons').reply(200, [ADDON]).get('/apps/service-1/config-vars').reply(200, {SECURE_KEY: KEY})
 
     const result = await runCommand(Attach, ['--from', 'service-1', '-a', 'service-2', '-a', 'service-1'], ENV)
 
@@ -289,7 +290,7 @@ describe('securekey:attach', () => {
     ['an --as name', ['--from', 'service-1', '-a', 'service-2', '--as', 'secure'], 'Did you mean SECURE?'],
     ['a --from app name', ['--from', 'Service 1', '-a', 'service-2'], '(--from) is not a valid app name'],
     ['a --confirm naming no peer', ['--from', 'service-1', '-a', 'service-2', '--confirm', 'service-3'], '--confirm service-3 does not match'],
-    ['a call naming neither the add-on nor --from', ['-a', 'service-2'], 'Name the add-on to attach, or the app that owns it with --from.'],
+    ['a call naming neither the add-on nor --from', ['-a', 'service-2'], 'Name the key to attach, or the app that owns it with --from.'],
   ] as const) {
     it(`refuses ${what} before any request`, async () => {
       const result = await runCommand(Attach, [...argv], ENV)

@@ -65,14 +65,13 @@ describe('securekey:provision', () => {
 
     expect(result.exitCode, result.stderr).to.equal(0)
     expect(JSON.parse(result.stdout)).to.deep.equal({
-      addon: {
-        app: 'service-1', id: ADDON.id, name: ADDON.name, plan: 'securekey:fortnightly', state: 'provisioned',
-      },
       attachment: {config_var: 'SERVICE_ONE_SECURE_KEY', name: 'SERVICE_ONE_SECURE'},
       created: true,
       dry_run: false,
       fingerprint: {latest: fingerprint(LATEST)},
-      managed_by: 'addon',
+      key: {
+        addon: {id: ADDON.id, plan: 'securekey:fortnightly', state: 'provisioned'}, config_var: 'SERVICE_ONE_SECURE_KEY', kind: 'addon', name: ADDON.name, owner: 'service-1',
+      },
     })
     expectNoKeyValue(result, TEST_KEYS)
   })
@@ -133,9 +132,10 @@ describe('securekey:provision', () => {
     expect(result.exitCode, result.stderr).to.equal(0)
     expect(api.isDone()).to.equal(true)
     expect(JSON.parse(result.stdout)).to.deep.include({
-      addon: {
-        app: 'service-1', id: ADDON.id, name: ADDON.name, plan: 'securekey:fortnightly', state: 'provisioned',
-      }, fingerprint: {latest: fingerprint(LATEST)},
+      fingerprint: {latest: fingerprint(LATEST)},
+      key: {
+        addon: {id: ADDON.id, plan: 'securekey:fortnightly', state: 'provisioned'}, config_var: 'SECURE_KEY', kind: 'addon', name: ADDON.name, owner: 'service-1',
+      },
     })
   })
 
@@ -203,6 +203,7 @@ describe('securekey:provision', () => {
     it(`with --confirm APP repeats the create with confirm after confirmation_required (HTTP ${status})`, async () => {
       const api = beforeCreate()
       .post('/apps/service-1/addons', body => body.confirm === undefined).reply(...confirmationRequired(status))
+      .get('/apps/service-1/config-vars').reply(200, {SECURE_KEY: 'set by hand'})
       .post('/apps/service-1/addons', body => body.confirm === 'service-1').reply(201, ADDON).get('/apps/service-1/addons').reply(200, [])
       describeReads(api)
 
@@ -279,7 +280,7 @@ describe('securekey:provision', () => {
   }
 
   it('with --dry-run reads but creates nothing, saying what would be created', async () => {
-    const api = beforeCreate()
+    const api = beforeCreate().get('/apps/service-1/config-vars').reply(200, {})
 
     const result = await runCommand(Provision, ['-a', 'service-1', '--dry-run'], ENV)
 
@@ -290,10 +291,16 @@ describe('securekey:provision', () => {
     expect(out).to.include('restarts service-1\'s dynos')
     expect(out).to.include('Nothing was changed.')
 
-    beforeCreate()
+    beforeCreate().get('/apps/service-1/config-vars').reply(200, {})
     const json = await runCommand(Provision, ['-a', 'service-1', '--dry-run', '--json'], ENV)
     expect(JSON.parse(json.stdout)).to.deep.equal({
-      addon: null, attachment: {config_var: 'SECURE_KEY', name: 'SECURE'}, created: false, dry_run: true, fingerprint: {latest: null}, managed_by: 'addon',
+      attachment: {config_var: 'SECURE_KEY', name: 'SECURE'},
+      created: false,
+      dry_run: true,
+      fingerprint: {latest: null},
+      key: {
+        addon: {id: null, plan: 'securekey:fortnightly', state: null}, config_var: 'SECURE_KEY', kind: 'addon', name: null, owner: 'service-1',
+      },
     })
   })
 

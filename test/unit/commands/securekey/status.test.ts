@@ -99,10 +99,7 @@ describe('securekey:status', () => {
     expect(result.exitCode, result.stderr).to.equal(0)
     const keys = (latest: string, previous: string) => ({latest: fingerprint(latest), previous: fingerprint(previous), standard: true})
     expect(JSON.parse(result.stdout)).to.deep.equal({
-      addons: [{
-        addon: {
-          app: 'service-1', id: ADDON.id, name: ADDON.name, plan: 'securekey:fortnightly', state: 'provisioned',
-        },
+      keys: [{
         apps: [
           {
             app: 'service-1', attachment: 'SECURE', config_var: 'SECURE_KEY', ...keys(K2, K1), owner: true, reason: null, state: 'in_sync',
@@ -116,6 +113,9 @@ describe('securekey:status', () => {
             reason: 'SERVICE_ONE_SECURE_KEY is not set', standard: null, state: 'missing',
           },
         ],
+        key: {
+          addon: {id: ADDON.id, plan: 'securekey:fortnightly', state: 'provisioned'}, config_var: 'SECURE_KEY', kind: 'addon', name: ADDON.name, owner: 'service-1',
+        },
         owner: {
           app: 'service-1', attachment: 'SECURE', config_var: 'SECURE_KEY', ...keys(K2, K1), reason: null, state: 'ok',
         },
@@ -131,7 +131,7 @@ describe('securekey:status', () => {
         },
       }],
       summary: {
-        addons: 1, all_in_sync: false, in_sync: 1, total: 3,
+        all_in_sync: false, in_sync: 1, keys: 1, total: 3,
       },
     })
     expectNoKeyValue(result, TEST_KEYS)
@@ -142,7 +142,7 @@ describe('securekey:status', () => {
     const result = await runCommand(Status, [ADDON.name, '--json', '--check'], ENV)
     expect(result.exitCode).to.equal(1)
     expect(JSON.parse(result.stdout).summary).to.deep.equal({
-      addons: 1, all_in_sync: false, in_sync: 2, total: 3,
+      all_in_sync: false, in_sync: 2, keys: 1, total: 3,
     })
   })
 
@@ -164,13 +164,13 @@ describe('securekey:status', () => {
   })
 
   it('says what to run when the app holds no securekey add-on, and sends nothing more', async () => {
-    const api = nock(API).get('/apps/service-2/addons').reply(200, [POSTGRES])
+    const api = nock(API).get('/apps/service-2/addons').reply(200, [POSTGRES]).get('/apps/service-2/config-vars').reply(200, {})
 
     const result = await runCommand(Status, ['-a', 'service-2'], ENV)
 
     expect(result.exitCode).to.equal(1)
-    expect(text(result)).to.include('service-2 holds no securekey add-on: it neither owns one nor has one attached.')
-    expect(result.error?.message).to.include('service-2 holds no securekey add-on')
+    expect(text(result)).to.include('service-2 holds no shared key: no securekey add-on is attached to it and it holds no self-managed key.')
+    expect(result.error?.message).to.include('service-2 holds no shared key')
     expect(api.isDone()).to.equal(true)
     expect(nock.pendingMocks()).to.deep.equal([])
   })
@@ -185,7 +185,7 @@ describe('securekey:status', () => {
   it('says how to name the add-on when given neither ADDON nor -a', async () => {
     const result = await runCommand(Status, [], {...ENV, HEROKU_APP: undefined})
     expect(result.exitCode).to.equal(1)
-    expect(text(result)).to.include('Name a securekey add-on or an app that holds one.')
+    expect(text(result)).to.include('Name a shared key or an app that holds one.')
   })
 
   it('refuses a --timeout that is not a duration, and --timeout without --wait', async () => {

@@ -110,12 +110,12 @@ describe('securekey:teardown', () => {
   })
 
   it('says there is nothing to tear down, exiting 0, when the app owns no securekey add-on', async () => {
-    api().get('/apps/service-1/addons').reply(200, [postgres])
+    api().get('/apps/service-1/addons').reply(200, [postgres]).get('/apps/service-1/config-vars').reply(200, {})
 
     const {exitCode, stdout} = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-1'], ENV)
 
     expect(exitCode).to.equal(0)
-    expect(stdout).to.equal('service-1 owns no securekey add-on: nothing to tear down.\n')
+    expect(stdout).to.equal('service-1 owns no shared key (no securekey add-on, no self-managed key): nothing to tear down.\n')
   })
 
   it('refuses a named add-on that cannot be found, exiting 1 (a typo looks like a finished teardown)', async () => {
@@ -126,7 +126,7 @@ describe('securekey:teardown', () => {
     const {exitCode, stderr} = await runCommand(Teardown, ['securekey-gone-1', '-a', 'service-1', '--confirm', 'service-1'], ENV)
 
     expect(exitCode).to.equal(1)
-    expect(stderr).to.include('Couldn\'t find an add-on or attachment named securekey-gone-1 on service-1.')
+    expect(stderr).to.include('Couldn\'t find a securekey key named securekey-gone-1 on service-1')
     expect(seen.filter(request => request.startsWith('DELETE'))).to.deep.equal([])
   })
 
@@ -144,11 +144,11 @@ describe('securekey:teardown', () => {
     expect(exitCode, stderr).to.equal(0)
     const peer = {app: 'service-2', attachment: {id: ATTACHMENTS[1].id, name: 'SERVICE_1_SECURE'}, config_var: 'SERVICE_1_SECURE_KEY'}
     expect(JSON.parse(stdout)).to.deep.equal({
-      addon: {
-        app: 'service-1', id: ADDON.id, name: 'securekey-solid-14332', plan: 'securekey:fortnightly', state: 'provisioned',
-      },
       complete: true,
       dry_run: false,
+      key: {
+        addon: {id: ADDON.id, plan: 'securekey:fortnightly', state: 'provisioned'}, config_var: 'SECURE_KEY', kind: 'addon', name: 'securekey-solid-14332', owner: 'service-1',
+      },
       plan: {
         destroy: {addon: 'securekey-solid-14332', app: 'service-1', config_vars: ['SECURE_KEY']},
         owner_attachments: [{app: 'service-1', attachment: {id: ATTACHMENTS[0].id, name: 'SECURE'}, config_var: 'SECURE_KEY'}],
