@@ -54,8 +54,13 @@ describe('securekey:status against the sandbox', () => {
         'GET /apps/service-3/config-vars',
       ])
       expect(log).to.have.length(5)
-      expectOneWave(configReads(log))
-      expect(Math.min(...configReads(log).map(entry => entry.start))).to.be.above(log[1].end - 1)
+      // service-2's own config is read beside its add-on list (it may hold a self-managed key too) and reused; the
+      // other holders' configs follow in one wave, after the attachments.
+      const [own, ...others] = [configReads(log).find(entry => entry.path === '/apps/service-2/config-vars')!, ...configReads(log).filter(entry => entry.path !== '/apps/service-2/config-vars')]
+      expectOneWave([log.find(entry => entry.path === '/apps/service-2/addons')!, own])
+      expectOneWave(others)
+      const attachments = log.find(entry => entry.path.endsWith('/addon-attachments'))!
+      expect(Math.min(...others.map(entry => entry.start))).to.be.above(attachments.end - 1)
       expectNoKeyValue(result, keysIn(sandbox, apps))
     })
 
@@ -270,7 +275,7 @@ describe('securekey:status against the sandbox', () => {
 
     expect(result.exitCode).to.equal(1)
     expect(text(result)).to.include('service-2 holds no shared key: no securekey add-on is attached to it and it holds no self-managed key.')
-    expect((result.error as Error & {suggestions?: string[]}).suggestions).to.deep.equal(['heroku securekey:provision -a service-2', 'heroku securekey:attach ADDON -a service-2'])
+    expect((result.error as Error & {suggestions?: string[]}).suggestions).to.deep.equal(['heroku securekey:provision -a service-2', 'heroku securekey:attach --from <owner app> -a service-2'])
     expect(sandbox.control.requests().map(entry => `${entry.method} ${entry.path}`)).to.deep.equal(['GET /apps/service-2/addons', 'GET /apps/service-2/config-vars'])
   })
 })
