@@ -1,4 +1,4 @@
-"""The securekey value in Python (standard library only): see docs/key-format.md.
+"""The securekey value in Python 3.6 or later, standard library only: see docs/key-format.md.
 
 keys = read_secure_key("SECURE_KEY")                       # ValueError naming the variable, never the value
 ok, refresh, slot = verify_presented_key(keys, presented, staged=is_staged("SECURE_KEY"))

@@ -1,4 +1,4 @@
-# The securekey value in Ruby (standard library only): see docs/key-format.md.
+# The securekey value in Ruby 3.0 or later, standard library only: see docs/key-format.md.
 #
 #   keys = SecureKey.read("SECURE_KEY")                 # ArgumentError naming the variable, never the value
 #   ok, refresh, slot = SecureKey.verify(keys, presented, staged: SecureKey.staged?("SECURE_KEY"))
