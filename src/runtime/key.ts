@@ -4,7 +4,8 @@
  * The add-on keeps `"LATEST,PREVIOUS"` in a config var: two keys, each 64 hex digits (32 random bytes). Servers accept
  * both so that clients keep working while a rotation reaches every app. This module parses that value, names each key
  * by a fingerprint, and matches a presented key in constant time. It is pure and imports nothing from the CLI, so apps
- * can use it at run time (see the package root).
+ * can use it at run time (see the package root). docs/key-format.md states the same rules, with test vectors, for apps
+ * in other languages.
  *
  * skfp1 fingerprints: `skfp1:` + the first 16 hex digits of HMAC-SHA256(key = the key's bytes,
  * message = "heroku-securekey/fingerprint/v1"). A 64-hex-digit key is hex-decoded first, so upper and lower case give
