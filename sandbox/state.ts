@@ -421,10 +421,12 @@ export class SandboxState {
       if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw new Error(`Preboot ${key} must be a number of ms >= 0, not ${value}.`)
     }
 
-    const {enabled, ...timing} = settings
+    // Only what is given changes: `{enabled: false}` keeps the timing set before.
+    const given = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)) as PrebootSettings
+    const {enabled, ...timing} = given
     const targets = app ? [app] : [...this.apps.values()]
     if (app) Object.assign(app.preboot, timing)
-    else this.defaultPreboot = {...this.defaultPreboot, ...settings}
+    else this.defaultPreboot = {...this.defaultPreboot, ...given}
     if (enabled !== undefined) for (const target of targets) this.enableFeature(target, PREBOOT, enabled)
   }
 

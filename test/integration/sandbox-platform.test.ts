@@ -121,6 +121,7 @@ describe('sandbox: what a rotation barrier must know about the platform (preboot
       expect((await api('POST', '/__sandbox/preboot', {body: {bootMs: 10, enabled: true, windowMs: 40}})).status).to.equal(200)
       expect((await api('POST', '/__sandbox/preboot', {body: {app: 'service-2', windowMs: 5000}})).body).to.deep.equal({app: 'service-2', preboot: true})
       expect((await api('POST', '/__sandbox/preboot', {body: {windowMs: -1}})).status).to.equal(422)
+      expect((await api('POST', '/__sandbox/preboot', {body: {enabled: true}})).status, 'keeps the timing set before').to.equal(200)
       sandbox.control.setConfigVar('service-1', 'FOO', 'bar')
       sandbox.control.setConfigVar('service-2', 'FOO', 'bar')
       const {body: state} = await api('GET', '/__sandbox/state')
