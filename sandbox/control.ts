@@ -4,7 +4,7 @@ import type {Fault, RouteMatch} from './faults.js'
 import type {Platform} from './platform.js'
 import type {RequestLogEntry} from './request-log.js'
 import type {
-  AppRecord, OneOffType, RestartDelay, SandboxEventListener, SandboxState,
+  AppRecord, DynoRecord, OneOffType, PrebootSettings, ReleasePhase, RestartDelay, SandboxEventListener, SandboxState, SettableDynoState,
 } from './state.js'
 
 import {ApiError, invalidParams} from './errors.js'
@@ -13,6 +13,24 @@ import {
 } from './representations.js'
 import {ok, Router} from './router.js'
 import {bodyOf, validConfigChanges} from './routes/helpers.js'
+import {isRunning} from './state.js'
+
+/** A dyno whose process runs (`up` or `starting`), listed or not, with the release it truly runs (even when the API says `release: null`). */
+export interface RunningDyno {
+  id: string
+  /** False for an old web dyno still serving under preboot, which `GET /apps/{app}/dynos` does not show. */
+  listed: boolean
+  name: string
+  state: string
+  type: string
+  version: number
+}
+
+export interface RateLimitSettings {
+  pool: number
+  refillPerMinute: number
+  remaining: number
+}
 
 export interface SandboxControl {
   addApps(names: number | string[]): void
@@ -34,6 +52,8 @@ export interface SandboxControl {
    * changes that can change which config a running dyno has). Returns the unsubscribe function.
    */
   onEvent(listener: SandboxEventListener): () => void
+  /** The pool's size, refill rate (per minute of real time) and what is left now. */
+  rateLimit(): RateLimitSettings
   /** The config as of release `version` (what a dyno on that release runs with). */
   releaseConfigVars(app: string, version: number): Record<string, string>
   releaseDynos(app: string): void
@@ -44,12 +64,31 @@ export interface SandboxControl {
    * the promise resolves when every attached app got it.
    */
   rotate(addon: string, options?: {delayMs?: Record<string, number>}): Promise<void>
+  /** Every dyno of `app` whose process runs, listed and unlisted: what a safety measure must pair up. */
+  runningDynos(app: string): RunningDyno[]
   /** A one-off dyno `run.N` (default) or `scheduler.N` on the current release; it never restarts onto a later one. */
   runOneOff(app: string, options?: {command?: string, type?: OneOffType}): Heroku.Dyno
   /** Like a user running `heroku config:set`: a release, and the dynos restart. */
   setConfigVar(app: string, name: string, value: null | string): void
+  /**
+   * A formation dyno's state, as the platform or the traffic would set it: `crashed` (restarted on the
+   * current release after `restartAfterMs` of sandbox clock, default 10 s), `idle` (until `wakeDyno`),
+   * `starting`, `up`.
+   */
+  setDynoState(app: string, dyno: string, state: SettableDynoState, options?: {restartAfterMs?: number}): void
   setLatency(ms: number, match?: RouteMatch): void
+  /**
+   * Preboot on/off and its timing (sandbox clock; default window 180 s, boot 5 s). Without `app`, the
+   * default for every app, and `enabled` turns it on or off on every app there is and every later one.
+   */
+  setPreboot(settings: PrebootSettings, app?: string): void
+  /** Any of the pool's size, its refill rate per minute and what is left. */
+  setRateLimit(settings: Partial<RateLimitSettings>): void
   setRateLimitRemaining(n: number): void
+  /** The app's release command (`null`: none, releases succeed at once). */
+  setReleasePhase(app: string, phase: null | ReleasePhase): void
+  /** The app's dynos answer `release: null` (and the app `generation: fir`); the sandbox still knows what they run. */
+  setReleaseUnknown(app: string, unknown: boolean): void
   /**
    * `null`: instant restarts again. Without `app`, for every app without its own; with `app`, that
    * app's own (`null` removes it). Each call restarts the seeded draws.
@@ -57,6 +96,8 @@ export interface SandboxControl {
   setRestartDelay(delay: null | RestartDelay, app?: string): void
   /** Like `heroku ps:stop`: a one-off dyno ends; a formation dyno comes back on the current release. */
   stopDyno(app: string, dyno: string): void
+  /** What web traffic does to an idle eco dyno: it boots on the current release. */
+  wakeDyno(app: string, dyno: string): void
 }
 
 const INCLUSIONS = {expand: new Set<string>(), include: new Set(['addon:plan', 'config_vars'])}
@@ -73,6 +114,22 @@ function appNamed(state: SandboxState, name: string): AppRecord {
   const app = state.findApp(name)
   if (!app) throw new ApiError(404, 'not_found', `No app ${name} in the sandbox.`, {resource: 'app'})
   return app
+}
+
+function running(app: AppRecord, dyno: DynoRecord, listed: boolean): RunningDyno {
+  return {
+    id: dyno.id, listed, name: dyno.name, state: dyno.state, type: dyno.type, version: dyno.releaseVersion,
+  }
+}
+
+/** A control call's error that is not an API error (a bad value) becomes a 422 with its message. */
+function checked<T>(run: () => T): T {
+  try {
+    return run()
+  } catch (error) {
+    if (error instanceof ApiError) throw error
+    throw invalidParams(error instanceof Error ? error.message : String(error))
+  }
 }
 
 function dynoNamed(app: AppRecord, name: string) {
@@ -102,6 +159,7 @@ export function createControl(platform: Platform): SandboxControl {
     holdDynos: (app, dynoNames) => state.holdDynos(appNamed(state, app), dynoNames),
     injectFault: fault => faults.add(fault),
     onEvent: listener => state.onEvent(listener),
+    rateLimit: () => ({pool: platform.rateLimiter.pool, refillPerMinute: platform.rateLimiter.refillPerMinute, remaining: platform.rateLimiter.remaining}),
     releaseConfigVars(name, version) {
       const app = appNamed(state, name)
       const release = app.releases.find(candidate => candidate.version === version)
@@ -121,6 +179,13 @@ export function createControl(platform: Platform): SandboxControl {
         return Promise.reject(error)
       }
     },
+    runningDynos(name) {
+      const app = appNamed(state, name)
+      return [
+        ...app.dynos.filter(dyno => isRunning(dyno)).map(dyno => running(app, dyno, true)),
+        ...app.unlistedDynos.map(dyno => running(app, dyno, false)),
+      ]
+    },
     runOneOff(name, options) {
       const type = options?.type ?? 'run'
       if (type !== 'run' && type !== 'scheduler') throw invalidParams(`A one-off dyno is of type run or scheduler, not ${type}.`)
@@ -128,14 +193,28 @@ export function createControl(platform: Platform): SandboxControl {
       return dynoJson(app, state.runOneOff(app, type, options?.command))
     },
     setConfigVar: (app, name, value) => state.setConfigVars(appNamed(state, app), {[name]: value}),
+    setDynoState(name, dyno, dynoState, options) {
+      const app = appNamed(state, name)
+      checked(() => state.setDynoState(app, dynoNamed(app, dyno), dynoState, options?.restartAfterMs))
+    },
     setLatency: (ms, match) => faults.setLatency(ms, match),
+    setPreboot: (settings, app) => checked(() => state.setPreboot(settings, app === undefined ? undefined : appNamed(state, app))),
+    setRateLimit: settings => checked(() => platform.rateLimiter.configure(settings)),
     setRateLimitRemaining(n) {
       platform.rateLimiter.remaining = n
+    },
+    setReleasePhase: (app, phase) => checked(() => state.setReleasePhase(appNamed(state, app), phase ?? undefined)),
+    setReleaseUnknown(app, unknown) {
+      appNamed(state, app).releaseUnknown = unknown
     },
     setRestartDelay: (delay, app) => state.setRestartDelay(delay ?? undefined, app === undefined ? undefined : appNamed(state, app)),
     stopDyno(name, dyno) {
       const app = appNamed(state, name)
       state.restartDyno(app, dynoNamed(app, dyno))
+    },
+    wakeDyno(name, dyno) {
+      const app = appNamed(state, name)
+      checked(() => state.wakeDyno(app, dynoNamed(app, dyno)))
     },
   }
 }
@@ -175,10 +254,13 @@ export function controlRouter(platform: Platform, control: SandboxControl): Rout
       forbidden: app.forbidden,
       id: app.id,
       name: app.name,
+      preboot: app.features.get('preboot')!.enabled,
+      unlistedDynos: control.runningDynos(app.name).filter(dyno => !dyno.listed),
     })),
     attachments: control.attachments(),
     clock: platform.state.iso(),
     pendingRotations: platform.rotations.pendingApps(),
+    rateLimit: control.rateLimit(),
     rateLimitRemaining: platform.rateLimiter.remaining,
   })
 
@@ -233,8 +315,44 @@ export function controlRouter(platform: Platform, control: SandboxControl): Rout
     return ok({ms})
   })
   .add('POST', '/rate-limit', context => {
-    control.setRateLimitRemaining(numberIn(bodyOf(context), 'remaining') ?? 0)
-    return ok({remaining: platform.rateLimiter.remaining})
+    const body = bodyOf(context)
+    const settings = {pool: numberIn(body, 'pool'), refillPerMinute: numberIn(body, 'refillPerMinute'), remaining: numberIn(body, 'remaining')}
+    // An empty body empties the pool, as it always has.
+    control.setRateLimit(Object.values(settings).every(value => value === undefined) ? {remaining: 0} : settings)
+    return ok(control.rateLimit())
+  })
+  .add('GET', '/rate-limit', () => ok(control.rateLimit()))
+  .add('POST', '/preboot', context => {
+    const body = bodyOf(context)
+    const app = typeof body.app === 'string' ? body.app : undefined
+    if (body.enabled !== undefined && typeof body.enabled !== 'boolean') throw invalidParams('enabled must be true or false.')
+    control.setPreboot({bootMs: numberIn(body, 'bootMs'), enabled: body.enabled as boolean | undefined, windowMs: numberIn(body, 'windowMs')}, app)
+    return ok({app: app ?? null, preboot: app === undefined ? null : appNamed(platform.state, app).features.get('preboot')!.enabled})
+  })
+  .add('GET', '/apps/:app/running-dynos', ({params}) => ok(control.runningDynos(params.app)))
+  .add('POST', '/apps/:app/release-phase', context => {
+    const {command, outcome} = bodyOf(context)
+    const delayMs = numberIn(bodyOf(context), 'delayMs')
+    if (outcome !== undefined && outcome !== null && outcome !== 'succeed' && outcome !== 'fail') throw invalidParams('outcome is succeed or fail (null: no release command).')
+    const phase = outcome === undefined || outcome === null ? null : {command: typeof command === 'string' ? command : undefined, delayMs, outcome: outcome as ReleasePhase['outcome']}
+    control.setReleasePhase(context.params.app, phase)
+    return ok({app: context.params.app, releasePhase: phase})
+  })
+  .add('POST', '/apps/:app/release-unknown', context => {
+    const {unknown} = bodyOf(context)
+    if (typeof unknown !== 'boolean') throw invalidParams('unknown (true or false) is required.')
+    control.setReleaseUnknown(context.params.app, unknown)
+    return ok(control.dynos(context.params.app))
+  })
+  .add('POST', '/apps/:app/dynos/:dyno/state', context => {
+    const body = bodyOf(context)
+    if (typeof body.state !== 'string') throw invalidParams('state (crashed, idle, starting or up) is required.')
+    control.setDynoState(context.params.app, context.params.dyno, body.state as SettableDynoState, {restartAfterMs: numberIn(body, 'restartAfterMs')})
+    return ok(control.dynos(context.params.app))
+  })
+  .add('POST', '/apps/:app/dynos/:dyno/wake', ({params}) => {
+    control.wakeDyno(params.app, params.dyno)
+    return ok(control.dynos(params.app))
   })
   .add('POST', '/apps', context => {
     const body = bodyOf(context)

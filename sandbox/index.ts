@@ -12,13 +12,14 @@ import {appRoutes} from './routes/apps.js'
 import {attachmentRoutes} from './routes/attachments.js'
 import {catalogRoutes} from './routes/catalog.js'
 import {configRoutes} from './routes/config.js'
+import {featureRoutes} from './routes/features.js'
 import {sandboxServer} from './server.js'
 
 export type {SandboxControl} from './control.js'
 export type {Fault, RouteMatch} from './faults.js'
 export type {RequestLogEntry} from './request-log.js'
 export type {
-  OneOffType, RestartDelay, SandboxEvent, SandboxEventListener,
+  OneOffType, PrebootSettings, ReleasePhase, RestartDelay, SandboxEvent, SandboxEventListener, SettableDynoState,
 } from './state.js'
 
 /** The token the sandbox accepts unless `token` says otherwise. */
@@ -87,7 +88,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     token,
   })
   const api = new Router()
-  for (const routes of [accountRoutes, appRoutes, configRoutes, addonRoutes, attachmentRoutes, catalogRoutes]) routes(api, platform)
+  for (const routes of [accountRoutes, appRoutes, configRoutes, featureRoutes, addonRoutes, attachmentRoutes, catalogRoutes]) routes(api, platform)
   const control = createControl(platform)
   const server = sandboxServer(platform, api, controlRouter(platform, control))
 

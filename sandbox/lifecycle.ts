@@ -156,7 +156,7 @@ export class AddonLifecycle {
       Object.assign(changes, attachmentVars(attachment.name, this.state.addons.get(attachment.addonId)!.config))
     }
 
-    if (removed.length > 0 || added.length > 0) this.state.changeConfig(app, changes, description, true)
+    if (removed.length > 0 || added.length > 0) this.state.changeConfig(app, changes, description, {always: true})
   }
 
   private attachmentName(requested: string | undefined, fallback: string): string {

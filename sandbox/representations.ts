@@ -8,6 +8,7 @@ import type {
 import {
   findPlan, findService, type PlanRecord, type ServiceRecord,
 } from './catalog.js'
+import {type AppFeatureState, type FeatureRecord} from './features.js'
 import {attachmentVars} from './provider.js'
 
 /**
@@ -65,7 +66,7 @@ export function appJson(state: SandboxState, app: AppRecord): Heroku.App {
     build_stack: {id: 'ee582d3c-717d-4a57-ba5f-8b3a39f3a817', name: 'heroku-24'},
     buildpack_provided_description: 'Node.js',
     created_at: app.createdAt,
-    generation: {id: '6d5a3b0a-7d0c-4a3e-9d0e-1b2c3d4e5f60', name: 'cedar'},
+    generation: app.releaseUnknown ? {id: '6d5a3b0a-7d0c-4a3e-9d0e-1b2c3d4e5f61', name: 'fir'} : {id: '6d5a3b0a-7d0c-4a3e-9d0e-1b2c3d4e5f60', name: 'cedar'},
     git_url: `https://git.heroku.com/${app.name}.git`,
     id: app.id,
     internal_routing: null,
@@ -192,8 +193,8 @@ export function releaseJson(state: SandboxState, app: AppRecord, release: Releas
     id: release.id,
     output_stream_url: null,
     slug: release.slugId ? {id: release.slugId} : null,
-    status: 'succeeded',
-    updated_at: release.createdAt,
+    status: release.status,
+    updated_at: release.updatedAt,
     user: {email: state.account.email, id: state.account.id},
     version: release.version,
   }
@@ -207,10 +208,26 @@ export function dynoJson(app: AppRecord, dyno: DynoRecord): Heroku.Dyno {
     created_at: dyno.createdAt,
     id: dyno.id,
     name: dyno.name,
-    release: {id: dyno.releaseId, version: dyno.releaseVersion},
+    // A Fir app's dynos may not say which release they run; the schema has no null here.
+    release: app.releaseUnknown ? null as unknown as Heroku.Dyno['release'] : {id: dyno.releaseId, version: dyno.releaseVersion},
     size: dyno.size,
     state: dyno.state,
     type: dyno.type,
     updated_at: dyno.updatedAt,
+  }
+}
+
+export function appFeatureJson(app: AppRecord, feature: FeatureRecord, state: AppFeatureState): Heroku.AppFeature {
+  return {
+    created_at: app.createdAt,
+    description: feature.description,
+    display_name: feature.displayName,
+    doc_url: feature.docUrl,
+    enabled: state.enabled,
+    feedback_email: 'feedback@example.com',
+    id: feature.id,
+    name: feature.name,
+    state: 'general',
+    updated_at: state.updatedAt,
   }
 }

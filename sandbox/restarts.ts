@@ -7,17 +7,19 @@ interface PendingRestart {
 }
 
 /**
- * Late dyno restarts, run in the order of their due times (ties in the order they were added).
- * One timer for the soonest: separate timers a millisecond apart may fire out of order, and the
- * seeded order must hold.
+ * Work due later (late dyno restarts, the platform's own delays), run in the order of their due
+ * times (ties in the order they were added). One timer for the soonest: separate timers a
+ * millisecond apart may fire out of order, and the seeded order must hold. `now` is the clock the
+ * due times are on: `performance.now()` by default, or the sandbox clock, which `runDue` catches up
+ * with after it jumps.
  */
 export class RestartQueue {
   private pending: PendingRestart[] = []
   private timer?: NodeJS.Timeout
 
-  constructor(private readonly timers: Timers) {}
+  constructor(private readonly timers: Timers, private readonly now: () => number = () => performance.now()) {}
 
-  /** Runs `run` at `from + delayMs` (`performance.now()` ms). */
+  /** Runs `run` at `from + delayMs` (ms on this queue's clock). */
   add(key: string, from: number, delayMs: number, run: () => void): void {
     const due = from + delayMs
     const at = this.pending.findIndex(restart => restart.due > due)
@@ -35,10 +37,16 @@ export class RestartQueue {
     return this.pending.some(restart => restart.key === key)
   }
 
+  /** Runs now, in order, everything due by now (including what those runs add that is due already). */
+  runDue(): void {
+    while (this.pending.length > 0 && this.pending[0].due <= this.now()) this.pending.shift()!.run()
+    this.schedule()
+  }
+
   /** The soonest restart, and every other one due by now, in order. */
   private fire(): void {
     this.timer = undefined
-    const limit = Math.max(performance.now(), this.pending[0]?.due ?? 0)
+    const limit = Math.max(this.now(), this.pending[0]?.due ?? 0)
     while (this.pending.length > 0 && this.pending[0].due <= limit) this.pending.shift()!.run()
     this.schedule()
   }
@@ -47,6 +55,6 @@ export class RestartQueue {
     if (this.timer !== undefined) this.timers.cancel(this.timer)
     this.timer = undefined
     if (this.pending.length === 0) return
-    this.timer = this.timers.after(Math.max(0, Math.ceil(this.pending[0].due - performance.now())), () => this.fire())
+    this.timer = this.timers.after(Math.max(0, Math.ceil(this.pending[0].due - this.now())), () => this.fire())
   }
 }

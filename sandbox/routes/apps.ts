@@ -2,10 +2,12 @@ import type {Platform} from '../platform.js'
 import type {Router} from '../router.js'
 import type {AppRecord, DynoRecord} from '../state.js'
 
-import {dynoNotFound} from '../errors.js'
+import {dynoNotFound, invalidParams} from '../errors.js'
 import {appJson, dynoJson} from '../representations.js'
 import {ok} from '../router.js'
-import {appFrom, byIdAndName, listReply} from './helpers.js'
+import {
+  appFrom, bodyOf, byIdAndName, listReply,
+} from './helpers.js'
 
 function dynoOf(app: AppRecord, identity: string): DynoRecord {
   const dyno = app.dynos.find(candidate => candidate.id === identity || candidate.name === identity)
@@ -24,6 +26,14 @@ export function appRoutes(router: Router, platform: Platform): void {
   .add('GET', '/apps/:app/dynos', context => {
     const app = appFrom(platform, context.params.app)
     return listReply(platform, context, app.dynos.map(dyno => dynoJson(app, dyno)), byIdAndName())
+  })
+  // `heroku run` / `run:detached`: a one-off dyno running `command` on the current release.
+  .add('POST', '/apps/:app/dynos', context => {
+    const app = appFrom(platform, context.params.app)
+    const {command, type = 'run'} = bodyOf(context)
+    if (typeof command !== 'string' || command === '') throw invalidParams('command is required.')
+    if (type !== 'run' && type !== 'scheduler') throw invalidParams(`A one-off dyno is of type run or scheduler, not ${String(type)}.`)
+    return ok(dynoJson(app, state.runOneOff(app, type, command)), 201)
   })
   .add('GET', '/apps/:app/dynos/:dyno', ({params}) => {
     const app = appFrom(platform, params.app)

@@ -7,7 +7,7 @@ export interface KeyHolder {
 }
 
 export interface RefusedPairs {
-  /** Ordered pairs (a, b) of running dynos on different apps where a signs with a key. */
+  /** Ordered pairs (a, b) of running dynos, listed or unlisted, on different apps where a signs with a key. */
   pairs: number
   /** Those of them where b accepts neither of its keys for a's signature: `app/dyno` names only, never values. */
   refused: Array<{from: string, to: string}>
@@ -20,15 +20,19 @@ interface RunningDyno {
   signs: string | undefined
 }
 
-/** Every dyno of every holder app, one-off ones included, with the keys of the release it runs. */
+/**
+ * Every running dyno (`up` or `starting`) of every holder app, one-off ones and the old web dynos
+ * preboot keeps serving unlisted included, with the keys of the release it truly runs. An unlisted
+ * one is named `app/web.1 (unlisted v7)`.
+ */
 function runningDynos(control: SandboxControl, holders: KeyHolder[]): RunningDyno[] {
-  return holders.flatMap(({app, configVar}) => control.dynos(app).map(dyno => {
-    const value = control.releaseConfigVars(app, dyno.release!.version!)[configVar] ?? ''
+  return holders.flatMap(({app, configVar}) => control.runningDynos(app).map(dyno => {
+    const value = control.releaseConfigVars(app, dyno.version)[configVar] ?? ''
     const [latest, previous] = value.split(',').map(key => key.trim())
     return {
       accepts: new Set([latest, previous].filter(Boolean)),
       app,
-      name: `${app}/${dyno.name}`,
+      name: dyno.listed ? `${app}/${dyno.name}` : `${app}/${dyno.name} (unlisted v${dyno.version})`,
       signs: latest || undefined,
     }
   }))
