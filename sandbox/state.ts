@@ -79,7 +79,14 @@ export interface AppRecord {
   id: string
   name: string
   releases: ReleaseRecord[]
+  /** The team the app belongs to (GET /teams/{team}/apps), when any. */
+  team?: string
   updatedAt: string
+  /**
+   * Listed and shown (GET /apps, the app, its add-ons and attachments), but its config vars and releases' config
+   * answer 403: what a team member with only the `view` permission sees.
+   */
+  viewOnly?: boolean
 }
 
 export type AddonState = 'deprovisioned' | 'deprovisioning' | 'provisioned' | 'provisioning'
@@ -95,6 +102,8 @@ export interface AddonRecord {
   providerId: string
   /** Sandbox-clock time (ms) of the last provision or rotation. */
   rotatedAt: number
+  /** The provider has stopped rotating this add-on: advancing the clock leaves it alone. */
+  rotationStopped?: boolean
   serviceName: string
   state: AddonState
   updatedAt: string
