@@ -241,9 +241,9 @@ function settleSelfManaged(platform: Platform, key: Planned, random: ReturnType<
   const record = JSON.parse(owner.config.SECURE_KEY_RECORD) as OwnerRecord
   switch (key.scenario) {
   case 'behind': {
-    // A rotation promoted everywhere but on the last peer.
+    // A rotation promoted everywhere but on the last peer, two days ago by its record.
     const value = `${newKey(random)},${current}`
-    const now = new Date(state.now()).toISOString()
+    const now = new Date(state.now() - (2 * DAY_MS)).toISOString()
     state.setConfigVars(owner, {SECURE_KEY: value, SECURE_KEY_RECORD: JSON.stringify({...record, changed_at: now})})
     for (const peer of peers.slice(0, -1)) state.setConfigVars(peer, {[name]: value})
     break
