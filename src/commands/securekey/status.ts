@@ -9,6 +9,7 @@ import {InvalidInputError} from '../../core/errors.js'
 import {durationFlag, flags} from '../../core/flags.js'
 import {prose} from '../../core/prose.js'
 import {pollSchedule} from '../../core/wait.js'
+import {fleetCheckError, fleetHealthy, readFleet} from '../../fleet/fleet.js'
 import {
   addDetails, type AddonStatus, everyAddonInSync, notInSyncError, readStatus, statusTargets, waitForSync,
 } from '../../status/status.js'
@@ -91,7 +92,7 @@ falls below 500.`
     const {args, flags} = await this.parse(Status)
     if (flags.all || flags.team) {
       if (args.addon) throw new InvalidInputError(`--all and --team report every key; ${args.addon} names one: drop it, or run heroku securekey:status ${args.addon} alone.`, {exit: 2})
-      const {fleetCheckError, fleetHealthy, readFleet} = await import('../../fleet/fleet.js')
+      // Like the status view below: only when there is a report to print (hux's table loads ink and react).
       const {fleetDocument, renderFleet} = await import('../../fleet/view.js')
       const report = await readFleet(this.platform, {maxAgeMs: flags['max-age'], progress: this.progress, team: flags.team})
       const document = fleetDocument(report)
