@@ -1,4 +1,4 @@
-/* eslint-disable camelcase -- the --json document's snake_case fields */
+/* eslint-disable camelcase, mocha/max-top-level-suites -- the --json document's snake_case fields; a seeded fleet, then other sandboxes */
 import {expect} from 'chai'
 import {readFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
@@ -46,6 +46,8 @@ function expectNoKeyMaterial(sandbox: Sandbox, result: {stderr: string, stdout: 
 }
 
 const keyOf = (document: FleetDocument, seeded: FleetKey) => document.keys.find(key => key.owner === seeded.owner && key.config_var === seeded.var)
+/** A document with every time replaced: the sandbox's times follow the wall clock. */
+const times = (json: string) => json.replaceAll(/"\d{4}-\d\d-\d\dT[\d:.]+Z"/g, '"<time>"')
 const configReads = (log: RequestLogEntry[]) => log.filter(entry => /^\/apps\/[^/]+\/config-vars$/.test(entry.path)).map(entry => entry.path.split('/')[2])
 
 describe('securekey:status --all against a seeded fleet', () => {
@@ -58,6 +60,7 @@ describe('securekey:status --all against a seeded fleet', () => {
   })
 
   after(() => sandbox.close())
+
   beforeEach(() => sandbox.control.clearRequests())
 
   it('lists every key of both kinds with its holders, its overall state and the apps not in sync', async () => {
@@ -177,7 +180,7 @@ describe('securekey:status --all against a seeded fleet', () => {
     expect(log.map(entry => entry.path)).to.include('/teams/payments/apps').and.not.include('/apps')
     const reads = configReads(log)
     expect(new Set(reads).size).to.equal(reads.length)
-    const holders = new Set([...team, ...expected.flatMap(key => key.holders)])
+    const holders = new Set([...expected.flatMap(key => key.holders), ...team])
     expect([...reads].every(app => holders.has(app))).to.equal(true)
 
     const unknown = await run(sandbox, ['--team', 'nobody', '--json'])
@@ -197,7 +200,10 @@ describe('securekey:status --all against a seeded fleet', () => {
     expectNoKeyMaterial(sandbox, result)
   })
 
-  for (const argv of [['--all', '-a', 'service-1'], ['--team', 'payments', '-a', 'service-1'], ['--all', '--wait'], ['SECURE_KEY', '--all'], ['securekey-x', '--team', 'payments'], ['--max-age', '3d', '-a', 'service-1']]) {
+  const conflicts = [
+    ['--all', '-a', 'service-1'], ['--team', 'payments', '-a', 'service-1'], ['--all', '--wait'], ['SECURE_KEY', '--all'], ['securekey-x', '--team', 'payments'], ['--max-age', '3d', '-a', 'service-1'],
+  ]
+  for (const argv of conflicts) {
     it(`refuses ${argv.join(' ')} with exit 2 and no request`, async () => {
       const result = await run(sandbox, argv)
       expect(result.exitCode).to.equal(2)
@@ -247,7 +253,6 @@ describe('securekey:status --all: what is left', () => {
     const quoted = readme.indexOf('`heroku securekey:status --team payments --json`')
     expect(quoted, 'README quotes the command').to.be.greaterThan(-1)
     const start = readme.indexOf('```json\n', quoted) + '```json\n'.length
-    const times = (json: string) => json.replaceAll(/"\d{4}-\d\d-\d\dT[\d:.]+Z"/g, '"<time>"')
     expect(times(readme.slice(start, readme.indexOf('\n```', start)))).to.equal(times(result.stdout.trim()))
   })
 })
