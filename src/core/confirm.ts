@@ -15,7 +15,7 @@
  * needed and the user agreed to it for that very app.
  */
 // hux (its index pulls in @oclif/table, ink and react) is imported only when a person is asked: the command modules
-// import this file (status too, through self-managed/attach), and --help and --confirm runs need none of it.
+// import this file (status too, through attach/self-managed), and --help and --confirm runs need none of it.
 import type {prompt} from '@heroku/heroku-cli-util/hux'
 
 import {ux} from '@oclif/core/ux'
