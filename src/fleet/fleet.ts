@@ -28,14 +28,15 @@ import {
   type Attachment, type ConfigVars, describeFailure, isNotFound, type PlatformApi,
 } from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
+import {
+  compareHolders, type Comparison, type HolderReading, type HolderState, type HolderStatus, type Reading,
+} from '../key/compare.js'
+import {keyHistory, rotationIntervalDays} from '../key/history.js'
+import {type KeyKind, orderHolders} from '../key/model.js'
+import {
+  allRecordHolders, isOwnerRecord, type KeyRecord, type OwnerRecord, parseRecord, type PeerRecord, RECORD_SUFFIX,
+} from '../key/record.js'
 import {parseSecureKey} from '../runtime/key.js'
-import {
-  allHolders, isOwnerRecord, type OwnerRecord, type PeerRecord, recordsIn,
-} from '../self-managed/record.js'
-import {
-  compareHolders, type Comparison, type Holder, type HolderState, type HolderStatus, type Reading,
-} from '../status/compare.js'
-import {keyHistory, rotationIntervalDays} from '../status/history.js'
 
 const DAY_MS = 86_400_000
 
@@ -53,8 +54,6 @@ export const ADDON_GRACE_DAYS = 3
 export const SELF_MANAGED_MAX_AGE_DAYS = 30
 /** The interval assumed for an add-on plan the plugin does not know: the public plan's, fortnightly. */
 const DEFAULT_INTERVAL_DAYS = 14
-
-export type KeyKind = 'addon' | 'self-managed'
 
 /** A key's state over all its holders: the worst of theirs. */
 export type OverallState = 'behind' | 'diverged' | 'in_sync' | 'missing' | 'staged' | 'unreachable'
@@ -127,13 +126,13 @@ export interface FleetOptions {
 }
 
 /** What is kept of one app's config: its records and parsed key vars, or why it could not be read. */
-type AppConfig = {error: string} | {readings: Map<string, Reading>, records: ReturnType<typeof recordsIn>}
+type AppConfig = {error: string} | {readings: Map<string, Reading>, records: Array<{keyVar: string, record: KeyRecord}>}
 
 const isSecurekey = (addon: Heroku.AddOn): boolean => addon.addon_service?.name === 'securekey' || (addon.plan?.name ?? '').startsWith('securekey:')
 
 /** Keeps the key vars (`*_KEY`, and any `wanted`) parsed, and the records; nothing else of the config. */
-function reduceConfig(config: ConfigVars, wanted: ReadonlySet<string>): AppConfig {
-  const records = recordsIn(config)
+function reduceConfig(app: string, config: ConfigVars, wanted: ReadonlySet<string>): AppConfig {
+  const records = fleetRecordsIn(app, config)
   const keep = new Set([...records.map(found => found.keyVar), ...records.map(found => found.record.var), ...wanted])
   const readings = new Map<string, Reading>()
   for (const name of Object.keys(config)) {
@@ -142,6 +141,24 @@ function reduceConfig(config: ConfigVars, wanted: ReadonlySet<string>): AppConfi
 
   for (const name of keep) if (!readings.has(name)) readings.set(name, {key: undefined, kind: 'read'})
   return {readings, records}
+}
+
+/**
+ * The records in one app's config. Unlike recordsIn, a broken record of ours does not stop the report: it names no
+ * holder to read, and its key var is still read (it ends in _KEY), so the key is not silently dropped where a valid
+ * record elsewhere names it.
+ */
+function fleetRecordsIn(app: string, config: ConfigVars): Array<{keyVar: string, record: KeyRecord}> {
+  return Object.keys(config).filter(name => name.endsWith(RECORD_SUFFIX)).sort().flatMap(name => {
+    let record: KeyRecord | undefined
+    try {
+      record = parseRecord(config[name], {app, recordVar: name})
+    } catch {
+      record = undefined
+    }
+
+    return record ? [{keyVar: name.slice(0, -RECORD_SUFFIX.length), record}] : []
+  })
 }
 
 /** The apps in scope: every app the account sees, or one team's. */
@@ -186,7 +203,7 @@ class ConfigReader {
 
       this.inFlight++
       try {
-        this.configs.set(app, reduceConfig(await this.platform.configVars(app), wanted.get(app) ?? new Set()))
+        this.configs.set(app, reduceConfig(app, await this.platform.configVars(app), wanted.get(app) ?? new Set()))
       } catch (error) {
         this.configs.set(app, {error: describeFailure(error)})
       } finally {
@@ -313,7 +330,7 @@ async function readConfigs(reader: ConfigReader, listing: Listed, progress: Prog
   const owners = [...new Set(pointedOwners(reader))]
   counted.total += owners.length
   await reader.read(owners, wanted, counted)
-  const outside = [...selfManagedKeys(reader).values()].flatMap(key => (key.record ? allHolders(key.record) : [])).map(holder => holder.app).filter(app => !reader.configs.has(app))
+  const outside = [...selfManagedKeys(reader).values()].flatMap(key => (key.record ? allRecordHolders(key.record) : [])).map(holder => holder.app).filter(app => !reader.configs.has(app))
   counted.total += new Set(outside).size
   await reader.read(outside, wanted, counted)
   progress.stop(reader.stopped ? `stopped after ${counted.done} of ${counted.total}: ${reader.stopped.reason}` : 'done')
@@ -322,10 +339,10 @@ async function readConfigs(reader: ConfigReader, listing: Listed, progress: Prog
 function addonFleetKeys(listing: Listed, reader: ConfigReader, maxAgeMs: number | undefined): FleetKey[] {
   return listing.addonKeys.map(addon => {
     const owner = addon.app?.name ?? ''
-    const holders: Holder[] = (listing.byAddon.get(addon.id!) ?? []).map(attachment => ({
+    const holders: HolderReading[] = (listing.byAddon.get(addon.id!) ?? []).map(attachment => ({
       app: attachment.app!.name!, attachment: attachment.name!, configVar: configVarOf(attachment), reading: reader.reading(attachment.app!.name!, configVarOf(attachment)),
     }))
-    const comparison = compareHolders(sortHolders(holders, owner), owner, addon.config_vars ?? [])
+    const comparison = compareHolders(orderHolders(holders, owner) as HolderReading[], owner, addon.config_vars ?? [])
     return {
       addon,
       age: {maxAgeMs: maxAgeOf('addon', addon.plan?.name, maxAgeMs), overdue: false, source: 'releases'},
@@ -343,9 +360,9 @@ function addonFleetKeys(listing: Listed, reader: ConfigReader, maxAgeMs: number 
 function selfManagedFleetKeys(listing: Listed, reader: ConfigReader, options: {maxAgeMs?: number, now: number, team?: string}): FleetKey[] {
   return [...selfManagedKeys(reader).values()].flatMap((key): FleetKey[] => {
     // --team: a self-managed key belongs when one of its holders is a team app.
-    const holderList = key.record ? allHolders(key.record) : [{app: key.owner, var: key.var}, ...key.peers]
+    const holderList = key.record ? allRecordHolders(key.record) : [{app: key.owner, var: key.var}, ...key.peers]
     if (options.team && !holderList.some(holder => listing.inScope.has(holder.app))) return []
-    const holders: Holder[] = holderList.map(holder => ({
+    const holders: HolderReading[] = holderList.map(holder => ({
       app: holder.app, attachment: attachmentNameOf(holder.var) ?? holder.var, configVar: holder.var, reading: reader.reading(holder.app, holder.var),
     }))
     const staged = key.record?.rotation?.phase === 'staged' ? key.record.rotation.new : undefined
@@ -387,11 +404,6 @@ export async function readFleet(platform: PlatformApi, options: FleetOptions = {
       return config && 'error' in config ? [{app, reason: config.error}] : []
     }),
   }
-}
-
-/** The owner first, then by app and attachment name: the same order on every run. */
-function sortHolders(holders: Holder[], owner: string): Holder[] {
-  return [...holders].sort((a, b) => Number(b.app === owner) - Number(a.app === owner) || a.app.localeCompare(b.app, 'en', {numeric: true}) || a.attachment.localeCompare(b.attachment))
 }
 
 /**

@@ -7,12 +7,12 @@ import * as hux from '@heroku/heroku-cli-util/hux'
 import {ux} from '@oclif/core/ux'
 
 import type {
-  FleetKey, FleetReport, KeyAge, KeyKind, OverallState,
+  FleetKey, FleetReport, KeyAge, OverallState,
 } from './fleet.js'
 
-import {type AddonJson, addonJson} from '../core/addon-json.js'
 import {formatDuration} from '../core/duration.js'
-import {type HolderState, STATE_LABELS} from '../status/compare.js'
+import {type HolderState, STATE_LABELS} from '../key/compare.js'
+import {type KeyJson, keyJson, type KeyKind} from '../key/model.js'
 
 const DAY_MS = 86_400_000
 
@@ -31,7 +31,6 @@ export interface FleetHolderJson {
 }
 
 export interface FleetKeyJson {
-  addon: AddonJson | null
   /** What to do next: for an overdue key, the move to a self-managed key or the rotate command. */
   advice: null | string
   age: {
@@ -45,13 +44,12 @@ export interface FleetKeyJson {
     overdue: boolean
     source: 'record' | 'releases'
   }
-  config_var: string
   holders: FleetHolderJson[]
-  kind: 'addon' | 'self_managed'
+  /** The key, in the shape every command's --json gives it. */
+  key: KeyJson
   /** The owner's LATEST fingerprint, when it could be read. */
   latest: null | string
   not_in_sync: Array<{app: string, config_var: string, reason: null | string, state: HolderState}>
-  owner: string
   rotation: null | {new: string, phase: string, started_at: string}
   state: OverallState
   team: null | string
@@ -105,13 +103,27 @@ function ageJson(age: KeyAge): FleetKeyJson['age'] {
   }
 }
 
-function keyJson(key: FleetKey): FleetKeyJson {
+/** The key model's --json shape; a self-managed key whose owner could not be read has no record, but the same fields. */
+function fleetKeyJson(key: FleetKey): KeyJson {
+  if (key.kind === 'addon' && key.addon) {
+    return keyJson({
+      addon: key.addon, configVar: key.configVar, kind: 'addon', name: key.addon.name ?? key.addon.id ?? 'unnamed add-on', owner: key.owner,
+    })
+  }
+
+  if (key.record) return keyJson({
+    configVar: key.configVar, kind: 'self-managed', name: key.configVar, owner: key.owner, record: key.record,
+  })
+  return {
+    addon: null, config_var: key.configVar, kind: key.kind, name: key.configVar, owner: key.owner,
+  }
+}
+
+function keyDocument(key: FleetKey): FleetKeyJson {
   const {comparison, record} = key
   return {
-    addon: key.addon ? addonJson(key.addon) : null,
     advice: adviceFor(key) ?? null,
     age: ageJson(key.age),
-    config_var: key.configVar,
     holders: comparison.holders.map(holder => ({
       app: holder.app,
       attachment: holder.attachment,
@@ -123,12 +135,11 @@ function keyJson(key: FleetKey): FleetKeyJson {
       standard: holder.keys?.standard ?? null,
       state: holder.state,
     })),
-    kind: key.kind === 'addon' ? 'addon' : 'self_managed',
+    key: fleetKeyJson(key),
     latest: comparison.summary.latest ?? null,
     not_in_sync: key.notInSync.map(holder => ({
       app: holder.app, config_var: holder.configVar, reason: holder.reason ?? null, state: holder.state,
     })),
-    owner: key.owner,
     rotation: record?.rotation ? {new: record.rotation.new, phase: record.rotation.phase, started_at: record.rotation.started_at} : null,
     state: key.state,
     team: key.team ?? null,
@@ -136,7 +147,7 @@ function keyJson(key: FleetKey): FleetKeyJson {
 }
 
 export function fleetDocument(report: FleetReport): FleetDocument {
-  const keys = report.keys.map(key => keyJson(key))
+  const keys = report.keys.map(key => keyDocument(key))
   const inSync = keys.filter(key => key.state === 'in_sync').length
   return {
     keys,

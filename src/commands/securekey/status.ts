@@ -54,8 +54,8 @@ low); HEROKU_SECUREKEY_WAIT_INTERVAL_MS sets the first pause.
 add-on and self-managed alike: owner, config var, kind, holders, overall state (in sync, staged, behind, diverged,
 missing, unreachable, naming the apps not in sync), age of LATEST and whether it is overdue: older than --max-age, by
 default the plan's interval + 3 days for an add-on (17 days for fortnightly) and 30 days for a self-managed key. With
---check, exit 1 when any key is not in sync or overdue, or the reads stopped early. --json: {keys: [{kind (addon|self_managed), owner,
-team, config_var, addon, state, not_in_sync, holders: [...as above], latest, age: {age_days, at_least, changed_at,
+--check, exit 1 when any key is not in sync or overdue, or the reads stopped early. --json: {keys: [{key: {kind (addon|self-managed),
+name, owner, config_var, addon: {id, plan, state} | null}, team, state, not_in_sync, holders: [...as above], latest, age: {age_days, at_least, changed_at,
 error, max_age_days, overdue, source (releases|record)}, rotation, advice}], unreadable_apps, stopped, team,
 max_age_days, summary: {apps, apps_read, keys, in_sync, not_in_sync, overdue, healthy}}. Cost: the app list, every
 add-on and every attachment in account-wide lists, one config read per app (a self-managed key leaves no other
@@ -91,7 +91,7 @@ falls below 500.`
   async run(): Promise<FleetDocument | StatusDocument> {
     const {args, flags} = await this.parse(Status)
     if (flags.all || flags.team) {
-      if (args.addon) throw new InvalidInputError(`--all and --team report every key; ${args.addon} names one: drop it, or run heroku securekey:status ${args.addon} alone.`, {exit: 2})
+      if (args.key) throw new InvalidInputError(`--all and --team report every key; ${args.key} names one: drop it, or run heroku securekey:status ${args.key} alone.`, {exit: 2})
       // Like the status view below: only when there is a report to print (hux's table loads ink and react).
       const {fleetDocument, renderFleet} = await import('../../fleet/view.js')
       const report = await readFleet(this.platform, {maxAgeMs: flags['max-age'], progress: this.progress, team: flags.team})

@@ -45,7 +45,7 @@ function expectNoKeyMaterial(sandbox: Sandbox, result: {stderr: string, stdout: 
   expectNoKeyValue(result, keysIn(sandbox, apps))
 }
 
-const keyOf = (document: FleetDocument, seeded: FleetKey) => document.keys.find(key => key.owner === seeded.owner && key.config_var === seeded.var)
+const keyOf = (document: FleetDocument, seeded: FleetKey) => document.keys.find(key => key.key.owner === seeded.owner && key.key.config_var === seeded.var)
 /** A document with every time replaced: the sandbox's times follow the wall clock. */
 const times = (json: string) => json.replaceAll(/"\d{4}-\d\d-\d\dT[\d:.]+Z"/g, '"<time>"')
 const configReads = (log: RequestLogEntry[]) => log.filter(entry => /^\/apps\/[^/]+\/config-vars$/.test(entry.path)).map(entry => entry.path.split('/')[2])
@@ -72,8 +72,9 @@ describe('securekey:status --all against a seeded fleet', () => {
     for (const seeded of fleet.keys) {
       const key = keyOf(document, seeded)
       expect(key, `${seeded.owner} ${seeded.var}`).to.exist
-      expect(key!.kind).to.equal(seeded.kind === 'addon' ? 'addon' : 'self_managed')
-      expect(key!.addon?.name ?? null).to.equal(seeded.addon ?? null)
+      expect(key!.key.kind).to.equal(seeded.kind)
+      expect(key!.key.kind === 'addon' ? key!.key.name : null).to.equal(seeded.addon ?? null)
+      expect(key!.key.addon === null).to.equal(seeded.kind === 'self-managed')
       expect(key!.holders.map(holder => holder.app)).to.have.members(seeded.holders)
       expect(key!.holders.find(holder => holder.owner)?.app).to.equal(seeded.owner)
       expect(key!.state, `${seeded.owner}: ${seeded.scenario}`).to.equal(EXPECTED_STATE[seeded.scenario])
@@ -83,9 +84,9 @@ describe('securekey:status --all against a seeded fleet', () => {
     }
 
     // Every kind in every state the fleet seeds.
-    const seen = new Set(document.keys.map(key => `${key.kind} ${key.state}`))
-    for (const state of ['in_sync', 'behind', 'diverged', 'missing']) expect(seen).to.include(`addon ${state}`).and.include(`self_managed ${state}`)
-    expect(seen).to.include('self_managed staged').and.include('self_managed unreachable')
+    const seen = new Set(document.keys.map(key => `${key.key.kind} ${key.state}`))
+    for (const state of ['in_sync', 'behind', 'diverged', 'missing']) expect(seen).to.include(`addon ${state}`).and.include(`self-managed ${state}`)
+    expect(seen).to.include('self-managed staged').and.include('self-managed unreachable')
     expect(document.summary).to.include({apps: 40, keys: fleet.keys.length})
     expectNoKeyMaterial(sandbox, result)
   })
@@ -135,7 +136,7 @@ describe('securekey:status --all against a seeded fleet', () => {
     const document = JSON.parse(result.stdout) as FleetDocument
     const overdue = fleet.keys.filter(key => key.scenario === 'overdue')
     expect(overdue.map(key => key.kind)).to.have.members(['addon', 'self-managed'])
-    expect(document.keys.filter(key => key.age.overdue).map(key => key.owner)).to.have.members(overdue.map(key => key.owner))
+    expect(document.keys.filter(key => key.age.overdue).map(key => key.key.owner)).to.have.members(overdue.map(key => key.owner))
     for (const seeded of overdue) {
       const key = keyOf(document, seeded)!
       expect(key.age.age_days).to.equal(45)
@@ -163,7 +164,7 @@ describe('securekey:status --all against a seeded fleet', () => {
     expect(document.max_age_days).to.equal(1)
     const aged = document.keys.filter(key => key.age.age_days !== null)
     expect(aged.length).to.be.greaterThan(fleet.keys.length / 2)
-    for (const key of aged) expect(key.age.overdue, key.owner).to.equal(key.age.age_days! >= 1)
+    for (const key of aged) expect(key.age.overdue, key.key.owner).to.equal(key.age.age_days! >= 1)
   })
 
   it('--team keeps the keys a team app holds, and reads outside the team only their holders', async () => {
@@ -175,7 +176,7 @@ describe('securekey:status --all against a seeded fleet', () => {
     expect(document.summary.apps).to.equal(team.length)
     const expected = fleet.keys.filter(key => key.holders.some(app => team.includes(app)))
     expect(expected.length).to.be.greaterThan(0).and.below(fleet.keys.length)
-    expect(document.keys.map(key => key.owner)).to.have.members(expected.map(key => key.owner))
+    expect(document.keys.map(key => key.key.owner)).to.have.members(expected.map(key => key.owner))
     const log = sandbox.control.requests()
     expect(log.map(entry => entry.path)).to.include('/teams/payments/apps').and.not.include('/apps')
     const reads = configReads(log)
