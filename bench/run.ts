@@ -15,6 +15,7 @@
  *
  *   npm run bench                                   # N = 1,10,50,200 at 50 ms, plus the pool sweep and rate-limit runs
  *   npm run bench -- --latency 100 --apps 10,50 --runs 5 --no-sweep
+ *   npm run bench -- --fleet                        # only status --all on a seeded fleet (50, 200, 500 apps): its own section
  */
 import type * as Heroku from '@heroku-cli/schema'
 
@@ -33,6 +34,7 @@ import {
 import {type Confirmer} from '../src/core/confirm.js'
 import {PlatformApi} from '../src/core/platform-api.js'
 import {pollSchedule} from '../src/core/wait.js'
+import {readFleet} from '../src/fleet/fleet.js'
 import {fingerprint} from '../src/runtime/key.js'
 import {readStatus, statusTargets} from '../src/status/status.js'
 import {executeTeardown, planTeardown, teardownTarget} from '../src/teardown/teardown.js'
@@ -41,6 +43,8 @@ import {writeSection} from './section.js'
 const {values} = parseArgs({
   options: {
     apps: {default: '1,10,50,200', type: 'string'},
+    fleet: {default: false, type: 'boolean'},
+    'fleet-apps': {default: '50,200,500', type: 'string'},
     latency: {default: '50', type: 'string'},
     'no-sweep': {default: false, type: 'boolean'},
     pools: {default: '4,8,16,32,50,64', type: 'string'},
@@ -370,7 +374,64 @@ function benchFingerprints(): number {
 const RATE_LIMIT_REMAINING = 190
 const ROTATE = existsSync(new URL('../src/commands/securekey/rotate.ts', import.meta.url))
 
+/**
+ * status --all on a fleet seeded by the sandbox (sandbox/fleet.ts): pooled (median of RUNS) against the same reads one
+ * request at a time, at each size of --fleet-apps. Writes its own section.
+ */
+async function benchFleet(): Promise<void> {
+  config = await Config.load({root})
+  const began = performance.now()
+  const rows: Row[] = []
+  const notes: string[] = []
+  for (const apps of values['fleet-apps'].split(',').map(Number)) {
+    /* eslint-disable no-await-in-loop */
+    const sandbox = await startSandbox({apps, seed: `bench-fleet-${apps}`})
+    try {
+      const fleet = await sandbox.control.seedFleet()
+      sandbox.control.setLatency(LATENCY_MS)
+      const {baseline, pooled} = gateways(sandbox)
+      const samples: Measurement[] = []
+      for (let run = 0; run < RUNS; run++) samples.push(await timed(sandbox, () => readFleet(pooled)))
+      const addonKeys = fleet.keys.filter(key => key.kind === 'addon').length
+      const log = sandbox.control.requests()
+      const configReads = log.filter(entry => /^\/apps\/[^/]+\/config-vars$/.test(entry.path)).length
+      notes.push(`| ${apps} | ${fleet.keys.length} (${addonKeys} add-on) | ${log.filter(entry => !entry.path.includes('/apps/')).length} | ${configReads} | ${log.filter(entry => entry.path.includes('/releases')).length} |`)
+      rows.push({apps, baseline: await timed(sandbox, () => readFleet(baseline)), pooled: median(samples)})
+    } finally {
+      await sandbox.close()
+    }
+
+    console.log(`fleet of ${apps} done at ${((performance.now() - began) / 1000).toFixed(0)} s`)
+    /* eslint-enable no-await-in-loop */
+  }
+
+  const body = `## status --all on a seeded fleet (\`npm run bench -- --fleet\`, bench/run.ts)
+
+Run on ${new Date().toISOString().slice(0, 10)}: Node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}; whole run
+${((performance.now() - began) / 1000).toFixed(0)} s; ${LATENCY_MS} ms added to every API response. The sandbox seeds the fleet
+(\`seedFleet()\`: keys of 2 to 4 holders, add-on and self-managed in turn, every fifth app idle). Pooled: \`readFleet\` through
+the gateway as the command builds it (pool of 50), median of ${RUNS} runs; one at a time: the same reads with the pool at 1
+and every request serialised, which is what reading every app's config one by one costs (plus the same lists and ages).
+
+${table(rows, 'N apps', () => {})}
+
+Where the requests go (last pooled run): account-wide lists (apps, add-ons, attachments, one page each up to 200),
+one config read per app, and the add-on keys' ages from their owners' releases (1 + a binary search each).
+
+| N apps | keys | lists | config reads | releases reads (ages) |
+|---:|---:|---:|---:|---:|
+${notes.join('\n')}
+`
+  writeSection('fleet', body)
+  console.log(body)
+}
+
 async function main(): Promise<void> {
+  if (values.fleet) {
+    await benchFleet()
+    return
+  }
+
   config = await Config.load({root})
   const began = performance.now()
   const pool = new PlatformApi(new APIClient(config)).concurrency

@@ -1,5 +1,5 @@
 /**
- * `npm run sandbox [-- --port 5000] [--apps 3] [--async] [--seed S] [--page-size N] [--token T] [--restart-delay MIN-MAX]`
+ * `npm run sandbox [-- --port 5000] [--apps 3] [--fleet] [--async] [--seed S] [--page-size N] [--token T] [--restart-delay MIN-MAX]`
  * Runs the sandbox in the foreground and prints the env lines that point the Heroku CLI (or the
  * plugin) at it. Never prints a key value.
  */
@@ -11,6 +11,7 @@ const {values} = parseArgs({
   options: {
     apps: {type: 'string'},
     async: {type: 'boolean'},
+    fleet: {type: 'boolean'},
     help: {short: 'h', type: 'boolean'},
     'page-size': {type: 'string'},
     port: {type: 'string'},
@@ -21,7 +22,7 @@ const {values} = parseArgs({
 })
 
 if (values.help) {
-  console.log('usage: npm run sandbox -- [--port 5000] [--apps N] [--async] [--seed S] [--page-size N] [--token T] [--restart-delay MIN-MAX]')
+  console.log('usage: npm run sandbox -- [--port 5000] [--apps N] [--fleet] [--async] [--seed S] [--page-size N] [--token T] [--restart-delay MIN-MAX]')
   process.exit(0)
 }
 
@@ -51,6 +52,7 @@ const restartDelay = (text: string | undefined): undefined | {maxMs: number, min
 const sandbox = await startSandbox({
   apps: integer('apps', values.apps),
   asyncProvisioning: values.async ?? false,
+  fleet: values.fleet ?? false,
   pageSize: integer('page-size', values['page-size']),
   port: integer('port', values.port) ?? 5000,
   restartDelay: restartDelay(values['restart-delay']),

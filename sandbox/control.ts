@@ -1,6 +1,7 @@
 import type * as Heroku from '@heroku-cli/schema'
 
 import type {Fault, RouteMatch} from './faults.js'
+import type {FleetOptions, FleetSummary} from './fleet.js'
 import type {Platform} from './platform.js'
 import type {RequestLogEntry} from './request-log.js'
 import type {
@@ -8,6 +9,7 @@ import type {
 } from './state.js'
 
 import {ApiError, invalidParams} from './errors.js'
+import {seedFleet} from './fleet.js'
 import {
   addonJson, attachmentJson, dynoJson, releaseJson,
 } from './representations.js'
@@ -68,6 +70,8 @@ export interface SandboxControl {
   runningDynos(app: string): RunningDyno[]
   /** A one-off dyno `run.N` (default) or `scheduler.N` on the current release; it never restarts onto a later one. */
   runOneOff(app: string, options?: {command?: string, type?: OneOffType}): Heroku.Dyno
+  /** Seeds a fleet of keys over the apps holding nothing yet (`apps`: add that many first); see fleet.ts. */
+  seedFleet(options?: FleetOptions): Promise<FleetSummary>
   /** Like a user running `heroku config:set`: a release, and the dynos restart. */
   setConfigVar(app: string, name: string, value: null | string): void
   /**
@@ -192,6 +196,7 @@ export function createControl(platform: Platform): SandboxControl {
       const app = appNamed(state, name)
       return dynoJson(app, state.runOneOff(app, type, options?.command))
     },
+    seedFleet: options => seedFleet(platform, options),
     setConfigVar: (app, name, value) => state.setConfigVars(appNamed(state, app), {[name]: value}),
     setDynoState(name, dyno, dynoState, options) {
       const app = appNamed(state, name)
@@ -278,6 +283,7 @@ export function controlRouter(platform: Platform, control: SandboxControl): Rout
     platform.rotations.rotate(body.addon, delayMs).catch(() => {})
     return ok({addon: body.addon, pending: platform.rotations.pendingApps()})
   }))
+  .add('POST', '/fleet', async context => ok(await control.seedFleet({apps: numberIn(bodyOf(context), 'apps')}), 201))
   .add('POST', '/flush-rotations', () => {
     control.flushRotations()
     return ok({pending: platform.rotations.pendingApps()})

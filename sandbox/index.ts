@@ -17,6 +17,7 @@ import {sandboxServer} from './server.js'
 
 export type {SandboxControl} from './control.js'
 export type {Fault, RouteMatch} from './faults.js'
+export type {FleetKey, FleetSummary} from './fleet.js'
 export type {RequestLogEntry} from './request-log.js'
 export type {
   OneOffType, PrebootSettings, ReleasePhase, RestartDelay, SandboxEvent, SandboxEventListener, SettableDynoState,
@@ -33,6 +34,8 @@ export interface SandboxOptions {
   apps?: number | string[]
   /** Provision answers 'provisioning' then becomes 'provisioned'; destroy answers 202 'deprovisioning' then 404. */
   asyncProvisioning?: boolean | {deprovisionMs?: number, provisionMs?: number}
+  /** Seed a fleet of keys over the apps (fleet.ts): add-on and self-managed, some out of sync or overdue, a team. */
+  fleet?: boolean
   /** Apps that exist but answer 403 forbidden to this account. */
   forbiddenApps?: string[]
   /** Latency added to every API response (ms). */
@@ -90,6 +93,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const api = new Router()
   for (const routes of [accountRoutes, appRoutes, configRoutes, featureRoutes, addonRoutes, attachmentRoutes, catalogRoutes]) routes(api, platform)
   const control = createControl(platform)
+  if (options.fleet) await control.seedFleet()
   const server = sandboxServer(platform, api, controlRouter(platform, control))
 
   await new Promise<void>((resolve, reject) => {

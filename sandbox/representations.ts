@@ -1,6 +1,8 @@
 /* eslint-disable camelcase -- these objects are the API's wire format, snake_case field names included */
 import type * as Heroku from '@heroku-cli/schema'
 
+import {createHash} from 'node:crypto'
+
 import type {
   AddonRecord, AppRecord, AttachmentRecord, DynoRecord, ReleaseRecord, SandboxState,
 } from './state.js'
@@ -34,6 +36,9 @@ export function shapeFrom(headers: Record<string, string | string[] | undefined>
 }
 
 const ref = (app: AppRecord) => ({id: app.id, name: app.name})
+
+/** A team's id is derived from its name: the sandbox keeps no team records, only each app's team name. */
+export const teamRef = (name: string) => ({id: createHash('sha256').update(`team:${name}`).digest('hex').replace(/^(.{8})(.{4}).(.{3}).(.{3})(.{12}).*$/, '$1-$2-4$3-8$4-$5'), name})
 
 export function accountJson(state: SandboxState): Heroku.Account {
   const {account} = state
@@ -80,7 +85,7 @@ export function appJson(state: SandboxState, app: AppRecord): Heroku.App {
     slug_size: 52_428_800,
     space: null,
     stack: {id: 'ee582d3c-717d-4a57-ba5f-8b3a39f3a817', name: 'heroku-24'},
-    team: null,
+    team: app.team ? teamRef(app.team) : null,
     updated_at: app.updatedAt,
     web_url: `https://${app.name}-${app.id.slice(0, 12)}.herokuapp.com/`,
   } as Heroku.App

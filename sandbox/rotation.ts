@@ -8,6 +8,9 @@ import {
   rotatedValue, rotationIntervalMs, SECUREKEY_SERVICE, SECUREKEY_VAR,
 } from './provider.js'
 
+/** A securekey add-on its provider still rotates. */
+const rotates = (addon: AddonRecord): boolean => addon.serviceName === SECUREKEY_SERVICE && addon.state === 'provisioned' && !addon.rotationStopped
+
 interface PendingWrite {
   addonId: string
   appId: string
@@ -33,7 +36,7 @@ export class Rotations {
   async advanceClock(ms: number): Promise<void> {
     this.state.advanceClock(ms)
     const now = this.state.now()
-    const due = [...this.state.addons.values()].filter(addon => addon.serviceName === SECUREKEY_SERVICE && addon.state === 'provisioned' && now - addon.rotatedAt >= rotationIntervalMs(addon.planName))
+    const due = [...this.state.addons.values()].filter(addon => rotates(addon) && now - addon.rotatedAt >= rotationIntervalMs(addon.planName))
     await Promise.all(due.map(addon => this.rotate(addon.id)))
   }
 

@@ -125,9 +125,16 @@ export interface AppRecord {
   releases: ReleaseRecord[]
   /** Dynos answer `release: null` (a Fir app), though each still runs one. */
   releaseUnknown: boolean
+  /** The team the app belongs to (GET /teams/{team}/apps), when any. */
+  team?: string
   /** Old web dynos still serving after preboot started their replacements; `GET /apps/{app}/dynos` does not list them. */
   unlistedDynos: DynoRecord[]
   updatedAt: string
+  /**
+   * Listed and shown (GET /apps, the app, its add-ons and attachments), but its config vars and releases' config
+   * answer 403: what a team member with only the `view` permission sees.
+   */
+  viewOnly?: boolean
 }
 
 export type AddonState = 'deprovisioned' | 'deprovisioning' | 'provisioned' | 'provisioning'
@@ -143,6 +150,8 @@ export interface AddonRecord {
   providerId: string
   /** Sandbox-clock time (ms) of the last provision or rotation. */
   rotatedAt: number
+  /** The provider has stopped rotating this add-on: advancing the clock leaves it alone. */
+  rotationStopped?: boolean
   serviceName: string
   state: AddonState
   updatedAt: string

@@ -2,8 +2,8 @@ import type {Platform} from '../platform.js'
 import type {Router} from '../router.js'
 import type {AppRecord, DynoRecord} from '../state.js'
 
-import {dynoNotFound, invalidParams} from '../errors.js'
-import {appJson, dynoJson} from '../representations.js'
+import {ApiError, dynoNotFound, invalidParams} from '../errors.js'
+import {appJson, dynoJson, teamRef} from '../representations.js'
 import {ok} from '../router.js'
 import {
   appFrom, bodyOf, byIdAndName, listReply,
@@ -21,6 +21,13 @@ export function appRoutes(router: Router, platform: Platform): void {
   .add('GET', '/apps', context => {
     const apps = [...state.apps.values()].filter(app => !app.forbidden).map(app => appJson(state, app))
     return listReply(platform, context, apps, byIdAndName())
+  })
+  .add('GET', '/teams/:team/apps', context => {
+    const {team} = context.params
+    const visible = [...state.apps.values()].filter(app => !app.forbidden && app.team)
+    const members = visible.filter(app => app.team === team || teamRef(app.team!).id === team)
+    if (members.length === 0) throw new ApiError(404, 'not_found', 'Couldn\'t find that team.', {resource: 'team'})
+    return listReply(platform, context, members.map(app => appJson(state, app)), byIdAndName())
   })
   .add('GET', '/apps/:app', ({params}) => ok(appJson(state, appFrom(platform, params.app))))
   .add('GET', '/apps/:app/dynos', context => {

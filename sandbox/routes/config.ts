@@ -8,7 +8,7 @@ import {invalidParams, releaseNotFound} from '../errors.js'
 import {attachmentConfigVars, releaseJson} from '../representations.js'
 import {ok} from '../router.js'
 import {
-  appFrom, bodyOf, listReply, validConfigChanges,
+  appFrom, bodyOf, listReply, readableAppFrom, validConfigChanges,
 } from './helpers.js'
 
 function findRelease(app: AppRecord, identity: string): ReleaseRecord {
@@ -28,9 +28,9 @@ function refuseAttachmentVars(platform: Platform, app: AppRecord, changes: Recor
 export function configRoutes(router: Router, platform: Platform): void {
   const {state} = platform
   router
-  .add('GET', '/apps/:app/config-vars', ({params}) => ok(appFrom(platform, params.app).config))
+  .add('GET', '/apps/:app/config-vars', ({params}) => ok(readableAppFrom(platform, params.app).config))
   .add('PATCH', '/apps/:app/config-vars', context => {
-    const app = appFrom(platform, context.params.app)
+    const app = readableAppFrom(platform, context.params.app)
     const changes = validConfigChanges(bodyOf(context))
     refuseAttachmentVars(platform, app, changes)
     state.setConfigVars(app, changes)
@@ -49,7 +49,7 @@ export function configRoutes(router: Router, platform: Platform): void {
     return ok(releaseJson(state, app, findRelease(app, params.release)))
   })
   .add('GET', '/apps/:app/releases/:release/config-vars', ({params}) => {
-    const app = appFrom(platform, params.app)
+    const app = readableAppFrom(platform, params.app)
     return ok(findRelease(app, params.release).config)
   })
 }

@@ -4,7 +4,7 @@ import type {Reply, RequestContext} from '../router.js'
 import type {AddonRecord, AppRecord, AttachmentRecord} from '../state.js'
 
 import {
-  addonNotFound, appNotFound, badRequest, forbidden, invalidParams,
+  addonNotFound, ApiError, appNotFound, badRequest, forbidden, invalidParams,
 } from '../errors.js'
 import {pageOf} from '../paging.js'
 
@@ -47,6 +47,13 @@ export function appFrom(platform: Platform, identity: string | undefined): AppRe
   const app = identity === undefined ? undefined : platform.state.findApp(identity)
   if (!app) throw appNotFound()
   if (app.forbidden) throw forbidden(app.name)
+  return app
+}
+
+/** The app as appFrom finds it, whose config this account may also read: a view-only app answers 403. */
+export function readableAppFrom(platform: Platform, identity: string | undefined): AppRecord {
+  const app = appFrom(platform, identity)
+  if (app.viewOnly) throw new ApiError(403, 'forbidden', `You do not have permission to read the config vars of ${app.name}.`)
   return app
 }
 

@@ -256,6 +256,11 @@ export class PlatformApi {
     return this.read<Heroku.AddOn>(`/addons/${encodeURIComponent(addon)}`)
   }
 
+  /** Every add-on the account can see, on every app (one request a page). */
+  addons(): Promise<Heroku.AddOn[]> {
+    return this.read<Heroku.AddOn[]>('/addons')
+  }
+
   /** Add-ons the app owns and those of other apps attached to it. */
   addonsOf(app: string): Promise<Heroku.AddOn[]> {
     return this.read<Heroku.AddOn[]>(`/apps/${encodeURIComponent(app)}/addons`)
@@ -265,11 +270,21 @@ export class PlatformApi {
     return this.read<Heroku.App>(`/apps/${encodeURIComponent(app)}`)
   }
 
+  /** Every app the account can see, team apps included (one request a page). */
+  apps(): Promise<Heroku.App[]> {
+    return this.read<Heroku.App[]>('/apps')
+  }
+
   attach(request: AttachRequest): Promise<Attachment> {
     const body = {
       addon: {name: request.addon}, app: {name: request.app}, confirm: request.confirm, name: request.name,
     }
     return this.write<Attachment>('POST', '/addon-attachments', {body, headers: INCLUDE_CONFIG_VARS})
+  }
+
+  /** Every attachment the account can see, on every app, with the config var names each sets (one request a page). */
+  attachments(): Promise<Attachment[]> {
+    return this.read<Attachment[]>('/addon-attachments', INCLUDE_CONFIG_VARS)
   }
 
   /** Every attachment of one add-on, on every app (the owner's included), with the config var names each sets. */
@@ -347,6 +362,11 @@ export class PlatformApi {
    */
   async setConfigVars(app: string, changes: Record<string, null | string>): Promise<void> {
     await this.write<ConfigVars>('PATCH', `/apps/${encodeURIComponent(app)}/config-vars`, {body: changes})
+  }
+
+  /** The apps of one team (by name or UUID), one request a page. */
+  teamApps(team: string): Promise<Heroku.App[]> {
+    return this.read<Heroku.App[]>(`/teams/${encodeURIComponent(team)}/apps`)
   }
 
   private noteRateLimit(headers?: Headers): void {

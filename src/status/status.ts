@@ -16,7 +16,7 @@
  * release a dyno still runs, each (app, release) read once. --history adds the owner's newest releases and a binary
  * search over them (history.ts).
  */
-import type {History} from './history.js'
+import type {History} from '../key/history.js'
 
 import {NotFoundError, SecurekeyError} from '../core/errors.js'
 import {describeFailure, type PlatformApi} from '../core/platform-api.js'
@@ -24,6 +24,7 @@ import {type PollSchedule, pollUntil} from '../core/wait.js'
 import {
   allInSync, compareDynos, compareHolders, type Comparison, type DynoReport, type HolderReading, type Reading, STATE_LABELS,
 } from '../key/compare.js'
+import {keyHistory} from '../key/history.js'
 import {
   type ConfigCache, describeKey, holdersOf, type SharedKey,
 } from '../key/model.js'
@@ -32,7 +33,6 @@ import {
 } from '../key/readings.js'
 import {findKeys, type Resolution} from '../key/resolve.js'
 import {stagedNew} from '../key/rotation-state.js'
-import {keyHistory} from './history.js'
 
 export type DynoOutcome = {error: string} | {report: DynoReport}
 export type HistoryOutcome = {error: string} | {history: History}

@@ -83,6 +83,15 @@ const addonCases: Case[] = [
   {
     argv: ['-a', 'service-1', '--check'], command: Status, exit: 1, fault: fault('GET', '/apps/service-2/config-vars'), title: 'status --check: failure midway (500 on a peer\'s config)',
   },
+  ...[['--all'], ['--all', '--json'], ['--all', '--check', '--max-age', '30d']].map(flags => ({
+    argv: flags, command: Status, exit: 0 as const, title: `status ${flags.join(' ')}`,
+  })),
+  {
+    argv: ['--team', 'payments', '--json'], command: Status, exit: 1, title: 'status --team: an error (no such team)',
+  },
+  {
+    argv: ['--all', '--check', '--json'], command: Status, exit: 1, fault: fault('GET', '/apps/service-2/config-vars'), title: 'status --all --check: failure midway (500 on a peer\'s config)',
+  },
   {
     argv: ['-a', 'service-1'], command: Provision, exit: 0, title: 'provision: the existing add-on, its fingerprint',
   },
@@ -165,6 +174,9 @@ const selfCases: Case[] = [
   {
     argv: ['-a', 'service-2', '--dynos', '--history', '--json'], command: Status, exit: 0, state: 'self-attached', title: 'status of a self-managed key from the peer --dynos --history --json',
   },
+  ...[['--all', '--json'], ['--all', '--check']].map(flags => ({
+    argv: flags, command: Status, exit: 0 as const, state: 'self-attached' as const, title: `status of a self-managed key ${flags.join(' ')}`,
+  })),
   {
     argv: ['-a', 'service-1', '--check'], command: Status, exit: 1, fault: fault('GET', '/apps/service-2/config-vars'), state: 'self-attached',
     title: 'status --check of a self-managed key: failure midway (500 on a peer\'s config)',

@@ -13,8 +13,8 @@
  */
 import type {PlatformApi} from '../core/platform-api.js'
 
-import {printsOf} from '../key/compare.js'
 import {parseSecureKey} from '../runtime/key.js'
+import {printsOf} from './compare.js'
 
 const DAY_MS = 86_400_000
 
@@ -49,6 +49,8 @@ export interface History {
   lastChange?: KeyChange
   /** lastChange.at + interval. */
   nextExpected?: string
+  /** When no change was found: the oldest release searched, whose config already had the current LATEST. */
+  oldestSearched?: string
   /** Requests the search made (the releases page included). */
   requests: number
   /** Releases searched (one page). */
@@ -105,7 +107,9 @@ export async function keyHistory(platform: PlatformApi, app: string, options: Hi
     else high = middle
   }
 
-  if (low === releases.length) return {intervalDays, requests, searched: releases.length}
+  if (low === releases.length) return {
+    intervalDays, oldestSearched: releases.at(-1)!.created_at, requests, searched: releases.length,
+  }
   const before = await latestAt(low)
   const brought = releases[low - 1]
   const at = brought.created_at!

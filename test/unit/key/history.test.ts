@@ -5,8 +5,8 @@ import {expect} from 'chai'
 import nock from 'nock'
 
 import {PlatformApi} from '../../../src/core/platform-api.js'
+import {keyHistory, nextExpected, rotationIntervalDays} from '../../../src/key/history.js'
 import {fingerprint} from '../../../src/runtime/key.js'
-import {keyHistory, nextExpected, rotationIntervalDays} from '../../../src/status/history.js'
 
 const API = 'https://api.heroku.com'
 const K0 = '0A'.repeat(32)
