@@ -12,6 +12,7 @@ import type {APIClient} from '@heroku-cli/command'
 import {Command} from '@oclif/core'
 import {ux} from '@oclif/core/ux'
 
+import {loadCommandLibrary} from './api-client.js'
 import {SecurekeyError} from './errors.js'
 import {PlatformApi, PlatformError} from './platform-api.js'
 import {type Progress} from './progress.js'
@@ -65,7 +66,8 @@ function asCliError(error: unknown): unknown {
 /**
  * The base of every command. It builds @heroku-cli/command's APIClient (host, token, credential store, two-factor
  * prompts: all of it that library's) in init(), importing the library there: at the top of a command module it would
- * load its credential manager and @sentry/node, about 0.5 s, even for `--help` (bench/RESULTS.md).
+ * load its credential manager and @sentry/node, about 0.5 s, even for `--help` (bench/RESULTS.md). Inside the Heroku
+ * CLI the library is the copy the CLI already loaded (api-client.ts).
  */
 export abstract class SecurekeyCommand extends Command {
   protected readonly progress: Progress = stderrProgress()
@@ -91,7 +93,8 @@ export abstract class SecurekeyCommand extends Command {
 
   async init(): Promise<void> {
     await super.init()
-    const {APIClient} = await import('@heroku-cli/command')
+    const {from, library: {APIClient}, url} = await loadCommandLibrary(this.config.root)
+    this.debug(`APIClient from the ${from}'s @heroku-cli/command (${url})`)
     this.client = new APIClient(this.config, {debug: on(process.env.HEROKU_DEBUG), debugHeaders: on(process.env.HEROKU_DEBUG_HEADERS)})
     await this.client.getAuth()
   }

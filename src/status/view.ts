@@ -4,13 +4,13 @@
  * never reaches this file.
  */
 import * as color from '@heroku/heroku-cli-util/color'
-import * as hux from '@heroku/heroku-cli-util/hux'
 import {ux} from '@oclif/core/ux'
 
 import type {AddonStatus, DynoOutcome, HistoryOutcome} from './status.js'
 
 import {type AddonJson, addonJson} from '../core/addon-json.js'
 import {formatDuration} from '../core/duration.js'
+import * as hux from '../core/table.js'
 import {
   allInSync, type Comparison, type HolderState, type HolderStatus, type KeyPrints, type ReferenceState,
   someAppHoldsTwice, type StaleDynos, STATE_LABELS, STATES, summaryLine,
@@ -288,7 +288,7 @@ function table(comparison: Comparison): void {
     state: {header: 'State'},
     // eslint-disable-next-line perfectionist/sort-objects
     note: {header: 'Note'},
-  }, {overflow: 'wrap'})
+  })
 }
 
 /** The human view of every add-on. */
