@@ -90,7 +90,7 @@ export interface AttachOutcome {
   plan: AttachPlan
 }
 
-const PURPOSE = 'securekey:attach shares securekey add-ons only; use heroku addons:attach for other services'
+const PURPOSE = 'securekey:attach shares securekey add-ons only; use heroku addons:attach <addon> -a <app> for other services'
 
 /** Checks everything typed before any request (pure); returns the peers without duplicates. */
 export function checkAttachInput(input: AttachInput): string[] {
@@ -99,12 +99,17 @@ export function checkAttachInput(input: AttachInput): string[] {
   if (input.as !== undefined) checkAttachmentName(input.as)
   const peers = [...new Set(input.peers)]
   for (const peer of peers) checkAppName(peer)
-  if (peers.length === 0) throw new SecurekeyError('Name at least one app to attach to with -a, e.g. heroku securekey:attach --from service-1 -a service-2.')
+  if (peers.length === 0) {
+    throw new SecurekeyError('Name at least one app to attach to with -a.', {
+      suggestions: [`heroku securekey:attach ${input.addon ?? `--from ${input.from ?? '<owner-app>'}`} -a <other-app>`],
+    })
+  }
+
   checkConfirmations(input.confirm, peers)
 
   if (!input.addon && !input.from) {
     throw new SecurekeyError('Name the add-on to attach, or the app that owns it with --from.', {
-      suggestions: [`heroku securekey:attach securekey-solid-14332 -a ${peers[0]}`, `heroku securekey:attach --from service-1 -a ${peers[0]}`],
+      suggestions: [`heroku securekey:attach <addon> -a ${peers[0]}`, `heroku securekey:attach --from <owner-app> -a ${peers[0]}`],
     })
   }
 
@@ -126,7 +131,7 @@ export function refuseOwnerAsPeer(peers: string[], addon: Heroku.AddOn): void {
   const owner = ownerOf(addon)
   if (peers.includes(owner)) {
     throw new SecurekeyError(`${owner} owns ${addon.name} and holds its key already; attach it to the other apps only.`, {
-      suggestions: [`heroku securekey:attach ${addon.name} -a ${peers.find(peer => peer !== owner) ?? 'service-2'}`],
+      suggestions: [`heroku securekey:attach ${addon.name} -a ${peers.find(peer => peer !== owner) ?? '<app>'}`],
     })
   }
 }

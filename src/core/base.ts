@@ -57,9 +57,13 @@ export function stderrProgress(terminal = Boolean(process.stderr.isTTY)): Progre
 /** HEROKU_DEBUG=1 or true, as @heroku-cli/command reads it. */
 const on = (value: string | undefined): boolean => value === '1' || value?.toUpperCase() === 'TRUE'
 
-/** A failed API call as the CLIError oclif prints: Heroku's message, its id and status. */
+/** A failed API call as the CLIError oclif prints: Heroku's message, its id and status; `Error ID:` where asked for. */
 function asCliError(error: unknown): unknown {
   if (error instanceof PlatformError) return new SecurekeyError(error.describe())
+  if (error instanceof SecurekeyError && error.apiErrorId) {
+    return new SecurekeyError(`${error.message}\n\nError ID: ${error.apiErrorId}`, {exit: error.exit, id: error.id, suggestions: error.suggestions})
+  }
+
   return error
 }
 

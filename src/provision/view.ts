@@ -82,7 +82,7 @@ export function provisionLines(outcome: ProvisionOutcome, app: string): string[]
     const waitCommand = color.code(`heroku securekey:provision -a ${app} --wait`)
     lines.push(`Its fingerprint is known once it is provisioned: ${waitCommand} waits for it (or check with ${color.code(`heroku addons:info ${addon.name}`)}).`)
   } else if (!outcome.dryRun) {
-    lines.push(`Share it with: ${color.code(`heroku securekey:attach ${addon.name} -a <other app>`)}`)
+    lines.push(`Share it with: ${color.code(`heroku securekey:attach ${addon.name} -a <other-app>`)}`)
   }
 
   return lines
@@ -109,6 +109,6 @@ export function selfManagedLines(outcome: SelfManagedProvisionOutcome): string[]
     head,
     `  Config var:  ${configVar} (self-managed; record in ${configVar}_RECORD)`,
     `  Fingerprint: ${outcome.fingerprint} (LATEST)`,
-    `Share it with: ${color.code(`heroku securekey:attach --from ${app} -a <other app>`)}; rotate it with: ${color.code(`heroku securekey:rotate -a ${app}`)}`,
+    `Share it with: ${color.code(`heroku securekey:attach --from ${app} -a <other-app>`)}; rotate it with: ${color.code(`heroku securekey:rotate -a ${app}`)}`,
   ]
 }

@@ -64,7 +64,7 @@ export async function statusTargets(platform: PlatformApi, options: {addon?: str
   const {addon, app} = options
   if (!addon && !app) {
     throw new NotFoundError('Name a securekey add-on or an app that holds one.', {
-      suggestions: ['heroku securekey:status securekey-solid-14332', 'heroku securekey:status -a service-1'],
+      suggestions: ['heroku securekey:status <addon>', 'heroku securekey:status -a <app>'],
     })
   }
 
@@ -80,7 +80,7 @@ export async function statusTargets(platform: PlatformApi, options: {addon?: str
 
   if (found.length === 0) {
     throw new NotFoundError(`${app} holds no securekey add-on: it neither owns one nor has one attached. It holds no self-managed key either.`, {
-      suggestions: [`heroku securekey:provision -a ${app}`, `heroku securekey:attach ADDON -a ${app}`],
+      suggestions: [`heroku securekey:provision -a ${app}`, `heroku securekey:attach <addon> -a ${app}`],
     })
   }
 
@@ -232,7 +232,7 @@ export function notInSyncError(statuses: readonly AddonStatus[], waited: string 
   const head = waited ? `Not every app was in sync after ${waited}` : 'Not every app is in sync'
   return new SecurekeyError(`${head}: ${names.join(', ') || 'no app holds the add-on'}.`, {
     document, id: 'not_in_sync',
-    suggestions: waited ? ['heroku securekey:status --wait --timeout 30m -a APP to wait longer'] : [],
+    suggestions: waited ? [`heroku securekey:status ${statuses.length === 1 ? statuses[0].addon.name : '<addon>'} --wait --timeout 30m`] : [],
   })
 }
 

@@ -270,7 +270,7 @@ describe('securekey:status against the sandbox', () => {
 
     expect(result.exitCode).to.equal(1)
     expect(text(result)).to.include('service-2 holds no securekey add-on: it neither owns one nor has one attached.')
-    expect((result.error as Error & {suggestions?: string[]}).suggestions).to.deep.equal(['heroku securekey:provision -a service-2', 'heroku securekey:attach ADDON -a service-2'])
+    expect((result.error as Error & {suggestions?: string[]}).suggestions).to.deep.equal(['heroku securekey:provision -a service-2', 'heroku securekey:attach <addon> -a service-2'])
     expect(sandbox.control.requests().map(entry => `${entry.method} ${entry.path}`)).to.deep.equal(['GET /apps/service-2/addons', 'GET /apps/service-2/config-vars'])
   })
 })
