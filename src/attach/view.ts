@@ -4,9 +4,8 @@
  * fingerprints only; no key value reaches this file.
  */
 /* eslint-disable camelcase -- the --json documents use the Platform API's snake_case */
-import * as color from '@heroku/heroku-cli-util/color'
-
 import {type AddonJson, addonJson} from '../core/addon-json.js'
+import * as color from '../core/color.js'
 import {
   type AttachOutcome, type AttachPlan, peerFailed, type PeerOutcome,
 } from './attach.js'

@@ -12,7 +12,8 @@ import type {APIClient} from '@heroku-cli/command'
 import {Command} from '@oclif/core'
 import {ux} from '@oclif/core/ux'
 
-import {loadCommandLibrary} from './api-client.js'
+import {loadColorLibrary, loadCommandLibrary, useCliRoot} from './cli-libraries.js'
+import {useColors} from './color.js'
 import {SecurekeyError} from './errors.js'
 import {PlatformApi, PlatformError} from './platform-api.js'
 import {type Progress} from './progress.js'
@@ -71,7 +72,7 @@ function asCliError(error: unknown): unknown {
  * The base of every command. It builds @heroku-cli/command's APIClient (host, token, credential store, two-factor
  * prompts: all of it that library's) in init(), importing the library there: at the top of a command module it would
  * load its credential manager and @sentry/node, about 0.5 s, even for `--help` (bench/RESULTS.md). Inside the Heroku
- * CLI the library is the copy the CLI already loaded (api-client.ts).
+ * CLI the library is the copy the CLI already loaded (cli-libraries.ts), as are the colours (color.ts).
  */
 export abstract class SecurekeyCommand extends Command {
   protected readonly progress: Progress = stderrProgress()
@@ -97,8 +98,11 @@ export abstract class SecurekeyCommand extends Command {
 
   async init(): Promise<void> {
     await super.init()
-    const {from, library: {APIClient}, url} = await loadCommandLibrary(this.config.root)
-    this.debug(`APIClient from the ${from}'s @heroku-cli/command (${url})`)
+    useCliRoot(this.config.root)
+    const [command, colors] = await Promise.all([loadCommandLibrary(), loadColorLibrary()])
+    this.debug(`@heroku-cli/command from the ${command.from} (${command.url}), colours from the ${colors.from} (${colors.url})`)
+    useColors(colors.library)
+    const {APIClient} = command.library
     this.client = new APIClient(this.config, {debug: on(process.env.HEROKU_DEBUG), debugHeaders: on(process.env.HEROKU_DEBUG_HEADERS)})
     await this.client.getAuth()
   }

@@ -5,9 +5,10 @@
  * narrower than the table (OCLIF_TABLE_COLUMN_OVERRIDE, else the terminal's width, as @oclif/table reads it), only
  * the last column wraps, between words, so a name or a fingerprint in the other columns is never split.
  */
-import {label} from '@heroku/heroku-cli-util/color'
 import {ux} from '@oclif/core/ux'
 import {stripVTControlCharacters} from 'node:util'
+
+import {label} from './color.js'
 
 export type Columns<Row> = {[K in keyof Row]?: {header: string}}
 

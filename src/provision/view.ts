@@ -3,12 +3,11 @@
  * --json document. Both are built from the outcome only, which holds fingerprints and never a key value.
  */
 /* eslint-disable camelcase -- the --json documents use the Platform API's snake_case */
-import * as color from '@heroku/heroku-cli-util/color'
-
 import type {SelfManagedProvisionOutcome} from '../self-managed/provision.js'
 import type {ProvisionOutcome} from './provision.js'
 
 import {type AddonJson, addonJson} from '../core/addon-json.js'
+import * as color from '../core/color.js'
 
 /**
  * The --json document of securekey:provision. `addon` is null only on a dry run that would create one;

@@ -3,12 +3,12 @@
  * lines, and the --json document. Fingerprints (skfp1:…) are not secret and are shown in full; a config var's value
  * never reaches this file.
  */
-import * as color from '@heroku/heroku-cli-util/color'
 import {ux} from '@oclif/core/ux'
 
 import type {AddonStatus, DynoOutcome, HistoryOutcome} from './status.js'
 
 import {type AddonJson, addonJson} from '../core/addon-json.js'
+import * as color from '../core/color.js'
 import {formatDuration} from '../core/duration.js'
 import * as hux from '../core/table.js'
 import {
