@@ -99,9 +99,10 @@ export abstract class SecurekeyCommand extends Command {
   async init(): Promise<void> {
     await super.init()
     useCliRoot(this.config.root)
-    const [command, colors] = await Promise.all([loadCommandLibrary(), loadColorLibrary()])
-    this.debug(`@heroku-cli/command from the ${command.from} (${command.url}), colours from the ${colors.from} (${colors.url})`)
-    useColors(colors.library)
+    // Without Heroku's colours the output is plain, as when it is not a terminal; without its API client nothing works.
+    const [command, colors] = await Promise.all([loadCommandLibrary(), loadColorLibrary().catch(() => {})])
+    this.debug(`@heroku-cli/command from the ${command.from} (${command.url}), colours from ${colors ? `the ${colors.from} (${colors.url})` : 'nowhere'}`)
+    if (colors) useColors(colors.library)
     const {APIClient} = command.library
     this.client = new APIClient(this.config, {debug: on(process.env.HEROKU_DEBUG), debugHeaders: on(process.env.HEROKU_DEBUG_HEADERS)})
     await this.client.getAuth()
