@@ -49,7 +49,8 @@ export function tableLines<Row extends Record<string, string>>(rows: readonly Ro
   const line = (cells: string[]) => (INDENT + cells.map((cell, index) => (index === last ? cell : padded(cell, widths[index]))).join(GAP)).trimEnd()
   const lines = [
     line(headers.map(header => label(header))),
-    ` ${'─'.repeat(fixed + widths[last] - 1)}`,
+    // As hux.table draws it: one column past the last cell, within the terminal.
+    ` ${'─'.repeat(Math.min(fixed + widths[last], (maxWidth || Infinity) - 1))}`,
   ]
   for (const row of rows) {
     const cells = keys.map(key => row[key] ?? '')
