@@ -109,7 +109,9 @@ async function find<T>(cliRoot: string, wanted: Wanted<T>): Promise<Loaded<T>> {
   try {
     return {from: 'plugin', library: await wanted.own(), url: own(wanted.package + wanted.subpath) ?? wanted.package}
   } catch {
-    throw new SecurekeyError(`heroku-securekey needs ${wanted.package} ${wanted.major}.x, which Heroku CLI 11 carries, and found it neither in the CLI running it (${cliRoot}) nor beside the plugin: run it from Heroku CLI 11, or outside the CLI install ${wanted.package}@${wanted.major} beside it.`, {
+    const needed = `${wanted.package}@${wanted.major}`
+    const where = `neither in the CLI running it (${cliRoot}) nor beside the plugin`
+    throw new SecurekeyError(`heroku-securekey needs ${needed}, which Heroku CLI 11 carries, and found it ${where}: run it from Heroku CLI 11, or outside the CLI install ${needed} beside it.`, {
       suggestions: ['heroku update'],
     })
   }
