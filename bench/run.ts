@@ -27,7 +27,9 @@ import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 
 import {type RequestLogEntry, type Sandbox, startSandbox} from '../sandbox/index.js'
-import {checkAttachInput, executeAttach, planAttach} from '../src/attach/attach.js'
+import {
+  attachTarget, checkAttachInput, executeAttach, planAttach,
+} from '../src/attach/attach.js'
 import {type Confirmer} from '../src/core/confirm.js'
 import {PlatformApi} from '../src/core/platform-api.js'
 import {pollSchedule} from '../src/core/wait.js'
@@ -214,7 +216,10 @@ const status = (platform: PlatformApi, dynos = false) => async () => readStatus(
 
 async function attach(platform: PlatformApi, peers: number, mark: () => void): Promise<void> {
   const input = {confirm: [], from: 'service-1', peers: peerNames(peers)}
-  const plan = await planAttach(platform, input, checkAttachInput(input))
+  const checked = checkAttachInput(input)
+  const {key} = await attachTarget(platform, input, checked)
+  if (key.kind !== 'addon') throw new Error('attach: service-1 should own an add-on')
+  const plan = await planAttach(platform, key, input, checked)
   mark()
   const outcome = await executeAttach(platform, plan, confirmer([]))
   const failed = outcome.peers.filter(peer => peer.status !== 'attached')
@@ -224,7 +229,8 @@ async function attach(platform: PlatformApi, peers: number, mark: () => void): P
 async function teardown(platform: PlatformApi, mark: () => void): Promise<void> {
   const target = await teardownTarget(platform, {app: 'service-1'})
   if (!target) throw new Error('teardown: nothing to tear down')
-  const plan = planTeardown(target.addon, target.attachments)
+  if (target.key.kind !== 'addon') throw new Error('teardown: service-1 should own an add-on')
+  const plan = planTeardown(target.key, target.attachments)
   mark()
   const result = await executeTeardown(platform, plan)
   if (!result.complete) throw new Error(`teardown stopped: ${result.stopped?.message}`)
@@ -233,14 +239,14 @@ async function teardown(platform: PlatformApi, mark: () => void): Promise<void> 
 /** A self-managed key on service-1 (securekey:provision --self-managed) set on every peer (securekey:attach --from). */
 async function selfManagedKey(sandbox: Sandbox, peers: number): Promise<void> {
   const {pooled} = gateways(sandbox)
-  const {provisionSelfManaged} = await import('../src/self-managed/provision.js')
-  const {attachSelfManaged, attachTarget} = await import('../src/self-managed/attach.js')
+  const {provisionSelfManaged} = await import('../src/provision/self-managed.js')
+  const {attachSelfManaged} = await import('../src/attach/self-managed.js')
   await provisionSelfManaged(pooled, {app: 'service-1', confirmer: confirmer([]), dryRun: false})
   if (peers === 0) return
   const input = {confirm: [], from: 'service-1', peers: peerNames(peers)}
   const target = await attachTarget(pooled, input, checkAttachInput(input))
-  if ('steps' in target) throw new Error('rotate: service-1 should own a self-managed key, not an add-on')
-  await attachSelfManaged(pooled, target, {confirmer: confirmer([]), dryRun: false, peers: input.peers})
+  if (target.key.kind !== 'self-managed') throw new Error('rotate: service-1 should own a self-managed key, not an add-on')
+  await attachSelfManaged(pooled, {configs: target.configs, key: target.key}, {confirmer: confirmer([]), dryRun: false, peers: input.peers})
 }
 
 /** securekey:rotate -a service-1 --confirm service-1, with the command's own poll schedule. */

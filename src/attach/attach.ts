@@ -13,12 +13,10 @@
  *
  * Attaching sets the config var on the peer, which makes a release and restarts its dynos.
  */
-import type * as Heroku from '@heroku-cli/schema'
-
 import {
   checkConfirmations, type ConfirmedBy, type Confirmer, sendConfirmed,
 } from '../core/confirm.js'
-import {ConfirmationRequiredError, SecurekeyError} from '../core/errors.js'
+import {ConfirmationRequiredError, NotFoundError, SecurekeyError} from '../core/errors.js'
 import {
   checkAddonName, checkAppName, checkAttachmentName, configVarFor, defaultAttachmentName, keyVarOf,
 } from '../core/names.js'
@@ -26,10 +24,13 @@ import {
   type Attachment, type ConfigVars, describeFailure, type PlatformApi, PlatformError,
 } from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
-import {appProblem, onlyOwned, ownerOf} from '../core/resolve.js'
-import {keyProblem} from '../provision/provision.js'
+import {appProblem} from '../key/addons.js'
+import {keyProblem, printsOf, sameKeys} from '../key/compare.js'
+import {
+  type AddonKey, type ConfigCache, describeKey, type SharedKey,
+} from '../key/model.js'
+import {findKeys, pickOwned} from '../key/resolve.js'
 import {parseSecureKey} from '../runtime/key.js'
-import {printsOf, sameKeys} from '../status/compare.js'
 
 export interface AttachInput {
   addon?: string
@@ -40,9 +41,9 @@ export interface AttachInput {
 }
 
 export interface AttachPlan {
-  addon: Heroku.AddOn
   /** The config var every peer will hold: `<name>_KEY`. */
   configVar: string
+  key: SharedKey
   /** The attachment name on every peer. */
   name: string
   owner: string
@@ -108,8 +109,8 @@ export function checkAttachInput(input: AttachInput): string[] {
   checkConfirmations(input.confirm, peers)
 
   if (!input.addon && !input.from) {
-    throw new SecurekeyError('Name the add-on to attach, or the app that owns it with --from.', {
-      suggestions: [`heroku securekey:attach <addon> -a ${peers[0]}`, `heroku securekey:attach --from <owner-app> -a ${peers[0]}`],
+    throw new SecurekeyError('Name the key to attach, or the app that owns it with --from.', {
+      suggestions: [`heroku securekey:attach --from <owner-app> -a ${peers[0]}`, `heroku securekey:attach <addon> -a ${peers[0]}`],
     })
   }
 
@@ -126,12 +127,13 @@ export function planSteps(peers: string[], attachments: Attachment[], name: stri
   })
 }
 
-/** Refuses attaching the add-on to the app that owns it (pure). */
-export function refuseOwnerAsPeer(peers: string[], addon: Heroku.AddOn): void {
-  const owner = ownerOf(addon)
+/** Refuses attaching a key to the app that owns it (pure). */
+export function refuseOwnerAsPeer(peers: string[], key: SharedKey): void {
+  const {owner} = key
   if (peers.includes(owner)) {
-    throw new SecurekeyError(`${owner} owns ${addon.name} and holds its key already; attach it to the other apps only.`, {
-      suggestions: [`heroku securekey:attach ${addon.name} -a ${peers.find(peer => peer !== owner) ?? '<app>'}`],
+    const others = peers.filter(peer => peer !== owner).join(' -a ') || '<other-app>'
+    throw new SecurekeyError(`${owner} owns ${describeKey(key)} and holds it already; attach it to the other apps only.`, {
+      suggestions: [`heroku securekey:attach --from ${owner} -a ${others}`],
     })
   }
 }
@@ -145,19 +147,33 @@ function planningFailed(step: string, peers: string[]) {
 }
 
 /**
- * Resolves the add-on, checks that every peer can be read (GET /apps/{peer}, through the pool, so that a missing or
- * forbidden app is refused by name before any write), and decides each peer's step; reads only.
+ * The key to attach (key/resolve.ts): the add-on named, or the one key `--from` owns (KEY picks one of several, by
+ * add-on name or config var); reads only. `configs` holds what was read while resolving.
  */
-export async function planAttach(platform: PlatformApi, input: AttachInput, peers: string[]): Promise<AttachPlan> {
-  const addon = await onlyOwned(platform, {
-    addon: input.addon, app: input.from, command: 'securekey:attach', purpose: PURPOSE,
-  }).catch(planningFailed(`Finding the add-on ${input.addon ?? `owned by ${input.from}`}`, peers))
-  const owner = ownerOf(addon)
-  if (input.from && input.addon && owner !== input.from) {
-    throw new SecurekeyError(`${addon.name} is owned by ${owner}, not ${input.from}.`, {suggestions: [`heroku securekey:attach ${addon.name} -a ${peers.join(' -a ')}`]})
+export async function attachTarget(platform: PlatformApi, input: AttachInput, peers: string[]): Promise<{configs: ConfigCache, key: SharedKey}> {
+  const failed = planningFailed(`Finding the key ${input.addon ?? `owned by ${input.from}`}`, peers)
+  const {configs, keys} = await findKeys(platform, {app: input.from, key: input.addon, purpose: PURPOSE}).catch(failed)
+  const key = input.from ? pickOwned(keys, input.from, 'securekey:attach') : keys[0]
+  if (!key) {
+    throw new NotFoundError(`${input.from} owns no shared key.`, {
+      suggestions: [`heroku securekey:provision -a ${input.from}`, `heroku securekey:status -a ${input.from}`],
+    })
   }
 
-  refuseOwnerAsPeer(peers, addon)
+  if (input.from && key.owner !== input.from) {
+    throw new SecurekeyError(`${describeKey(key)} is owned by ${key.owner}, not ${input.from}.`, {suggestions: [`heroku securekey:attach --from ${key.owner} -a ${peers.join(' -a ')}`]})
+  }
+
+  return {configs, key}
+}
+
+/**
+ * Plans attaching an add-on key: checks that every peer can be read (GET /apps/{peer}, through the pool, so that a
+ * missing or forbidden app is refused by name before any write) and decides each peer's step; reads only.
+ */
+export async function planAttach(platform: PlatformApi, key: AddonKey, input: AttachInput, peers: string[]): Promise<AttachPlan> {
+  const {addon, owner} = key
+  refuseOwnerAsPeer(peers, key)
   const name = input.as ?? defaultAttachmentName(owner)
   const [attachments] = await Promise.all([
     platform.attachmentsOf(addon.id ?? addon.name!).catch(planningFailed(`Listing the attachments of ${addon.name}`, peers)),
@@ -169,8 +185,8 @@ export async function planAttach(platform: PlatformApi, input: AttachInput, peer
   ])
   const onOwner = attachments.find(attachment => attachment.app?.name === owner)
   return {
-    addon,
     configVar: configVarFor(name),
+    key,
     name,
     owner,
     ownerConfigVar: keyVarOf(onOwner, addon, onOwner?.name ?? 'SECURE'),
@@ -192,7 +208,7 @@ export async function previewAttach(platform: PlatformApi, plan: AttachPlan, con
     if (step.action === 'already_attached') return {app: step.app, configVar: step.configVar, status: 'already_attached'}
     try {
       const [attachments, vars] = await Promise.all([platform.attachmentsOn(step.app), platform.configVars(step.app)])
-      const holder = nameHolder(plan.name, attachments, vars, plan.addon.id)
+      const holder = nameHolder(plan.name, attachments, vars, plan.key.kind === 'addon' ? plan.key.addon.id : undefined)
       if (!holder) return {app: step.app, configVar: step.configVar, status: 'would_attach'}
       const status = confirmer.confirmed.includes(step.app) ? 'would_replace' : 'needs_confirmation'
       return {
@@ -235,7 +251,9 @@ export function comparePeer(peer: PeerOutcome, peerVars: ConfigVars | undefined,
 
 /** Attaches every peer that needs it, then compares every peer with the owner. See the file comment. */
 export async function executeAttach(platform: PlatformApi, plan: AttachPlan, confirmer: Confirmer, progress: Progress = silentProgress): Promise<AttachOutcome> {
-  const {addon, name} = plan
+  const {key, name} = plan
+  if (key.kind !== 'addon') throw new Error('executeAttach attaches add-on keys; self-managed keys go through attachSelfManaged')
+  const {addon} = key
   const toAttach = plan.steps.filter(step => step.action === 'attach')
   if (toAttach.length > 0) progress.start(`Attaching ${addon.name} as ${name} to ${toAttach.map(step => step.app).join(', ')}`)
   const attached = await platform.each(plan.steps, async (step): Promise<PeerOutcome> => {

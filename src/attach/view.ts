@@ -4,8 +4,8 @@
  * fingerprints only; no key value reaches this file.
  */
 /* eslint-disable camelcase -- the --json documents use the Platform API's snake_case */
-import {type AddonJson, addonJson} from '../core/addon-json.js'
 import * as color from '../core/color.js'
+import {type KeyJson, keyJson} from '../key/model.js'
 import {
   type AttachOutcome, type AttachPlan, peerFailed, type PeerOutcome,
 } from './attach.js'
@@ -16,10 +16,10 @@ import {
  * `matches` is null when no comparison was made, `message` says why a peer failed or could not be compared.
  */
 export interface AttachDocument {
-  addon: AddonJson
   attachment: {config_var: string, name: string}
   dry_run: boolean
   fingerprint: {latest: null | string}
+  key: KeyJson
   peers: Array<{
     app: string
     config_var: string
@@ -32,12 +32,11 @@ export interface AttachDocument {
 }
 
 export function attachDocument(outcome: AttachOutcome): AttachDocument {
-  const {addon} = outcome.plan
   return {
-    addon: addonJson(addon),
     attachment: {config_var: outcome.plan.configVar, name: outcome.plan.name},
     dry_run: outcome.dryRun,
     fingerprint: {latest: outcome.ownerFingerprint ?? null},
+    key: keyJson(outcome.plan.key),
     peers: outcome.peers.map(peer => ({
       app: peer.app,
       config_var: peer.configVar,
@@ -52,7 +51,10 @@ export function attachDocument(outcome: AttachOutcome): AttachDocument {
 
 /** Printed before anything is sent: what is attached where, the config var that will appear, and the restarts. */
 export function attachPlanLines(plan: AttachPlan, dryRun: boolean): string[] {
-  const addon = `${color.addon(plan.addon.name ?? '')} (owned by ${color.app(plan.owner)}, ${plan.addon.plan?.name ?? 'securekey'})`
+  const {key} = plan
+  const addon = key.kind === 'addon'
+    ? `${color.addon(key.name)} (owned by ${color.app(plan.owner)}, ${key.addon.plan?.name ?? 'securekey'})`
+    : `${color.name(key.configVar)} (owned by ${color.app(plan.owner)}, self-managed)`
   const apps = plan.steps.map(step => color.app(step.app)).join(', ')
   const lines = [`${dryRun ? 'Dry run: attaching' : 'Attaching'} ${addon} to ${apps} as ${color.attachment(plan.name)}: each gets ${color.name(plan.configVar)}.`]
   if (plan.steps.some(step => step.action === 'attach')) {

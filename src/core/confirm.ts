@@ -15,7 +15,8 @@
  * needed and the user agreed to it for that very app.
  */
 // hux (its index pulls in @oclif/table, ink and react) is imported only when a person is asked, from the running CLI
-// (cli-libraries.ts): the command modules import this file, and --help and --confirm runs need none of it.
+// (cli-libraries.ts): the command modules import this file (status too, through attach/self-managed), and --help and
+// --confirm runs need none of it.
 import type {prompt} from '@heroku/heroku-cli-util/hux'
 
 import {ux} from '@oclif/core/ux'

@@ -19,6 +19,9 @@
  * | `failed`                | some apps failed while others succeeded (attach)                                |
  * | `unauthorized`          | no token, or a token the API refuses                                            |
  * | `not_managed`           | rotate on an add-on key, which only its provider can change                     |
+ * | `invalid_record`        | a self-managed key's record was edited into something the plugin cannot trust     |
+ * | `changed_meanwhile`     | another command changed the key's record while this one ran; nothing was lost   |
+ * | `rotation_in_progress`  | a rotation of the key is under way; the command would race it                    |
  * | `securekey`             | anything else the plugin refuses                                                |
  * Failed API calls keep the API's own id (`forbidden`, `rate_limit`, ...), or `network_error`.
  *
@@ -27,8 +30,8 @@
  */
 import {Errors} from '@oclif/core'
 
-export type ErrorId = 'ambiguous' | 'confirmation_required' | 'failed' | 'invalid_input' | 'not_found' | 'not_in_sync'
-	| 'not_managed' | 'not_owner' | 'securekey' | 'stopped' | 'unauthorized' | 'wrong_service'
+export type ErrorId = 'ambiguous' | 'changed_meanwhile' | 'confirmation_required' | 'failed' | 'invalid_input' | 'invalid_record'
+	| 'not_found' | 'not_in_sync' | 'not_managed' | 'not_owner' | 'rotation_in_progress' | 'securekey' | 'stopped' | 'unauthorized' | 'wrong_service'
 
 export interface SecurekeyErrorOptions {
   /**
@@ -89,3 +92,9 @@ export class ConfirmationRequiredError extends withId('confirmation_required') {
 
 /** The app given holds the key but does not own it. */
 export class NotOwnerError extends withId('not_owner') {}
+
+/** A self-managed key's record that claims to be ours but cannot be trusted (record.ts recordProblem). */
+export class InvalidRecordError extends withId('invalid_record') {}
+
+/** Another command changed a key's record between this command's read and its write (record-write.ts). */
+export class ChangedMeanwhileError extends withId('changed_meanwhile') {}

@@ -24,9 +24,11 @@ import {
   describeFailure, isNotFound, type PlatformApi, PlatformError,
 } from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
-import {ownerOf, SECUREKEY_SERVICE, securekeyAddons} from '../core/resolve.js'
 import {type PollSchedule, pollUntil} from '../core/wait.js'
-import {type MalformedReason, parseSecureKey} from '../runtime/key.js'
+import {ownerOf, SECUREKEY_SERVICE, securekeyAddons} from '../key/addons.js'
+import {latestFingerprint} from '../key/compare.js'
+import {confirmCuttingOff} from '../key/guard.js'
+import {selfManagedKeysOn} from '../key/self-managed.js'
 
 export interface ProvisionOptions {
   /** Create one more even though the app already owns a securekey add-on. */
@@ -116,18 +118,6 @@ export function isPlanRejection(error: unknown): error is PlatformError {
   if (!(error instanceof PlatformError)) return false
   if (error.status === 404) return error.resource !== 'app'
   return error.status === 422 && /plan|service/i.test(error.message)
-}
-
-/** Why `variable` on `app` holds no key pair: not set, or malformed. Never mentions the value. */
-export function keyProblem(variable: string, app: string, reason: MalformedReason): string {
-  return reason === 'empty' ? `${variable} is not set on ${app}` : `${variable} on ${app} is malformed (${reason})`
-}
-
-/** LATEST's fingerprint in `vars[variable]`, or why there is none. Never returns or mentions the value. */
-export function latestFingerprint(vars: Record<string, string>, variable: string, app: string): {fingerprint?: string, problem?: string} {
-  const parsed = parseSecureKey(vars[variable])
-  if (parsed.ok) return {fingerprint: parsed.pair.latest.fingerprint}
-  return {problem: keyProblem(variable, app, parsed.reason)}
 }
 
 async function checkPlanAvailable(platform: PlatformApi, plan: string): Promise<void> {
@@ -222,6 +212,7 @@ export async function provision(platform: PlatformApi, given: ProvisionOptions):
   }
 
   await checkPlanAvailable(platform, plan)
+  await guardSelfManaged(platform, options)
   const planName = `${SECUREKEY_SERVICE}:${plan}`
   if (dryRun) {
     const name = as ?? DEFAULT_ATTACHMENT_NAME
@@ -235,6 +226,20 @@ export async function provision(platform: PlatformApi, given: ProvisionOptions):
   return settle(platform, result, options, {
     confirmedBy, created: true, others: [], plan: result.plan?.name ?? planName,
   })
+}
+
+/**
+ * An add-on attached as NAME sets NAME_KEY: where the app keeps a self-managed key of that name with peers, the add-on
+ * would replace it and cut them off, so each must be confirmed (on a dry run too). One read of the app's config.
+ */
+async function guardSelfManaged(platform: PlatformApi, options: ProvisionOptions): Promise<void> {
+  const {app, as} = options
+  const name = as ?? DEFAULT_ATTACHMENT_NAME
+  const keys = await selfManagedKeysOn(platform, app, new Map())
+  const replaced = keys.find(key => key.kind === 'self-managed' && key.owner === app && key.configVar === configVarFor(name))
+  if (replaced?.kind === 'self-managed') {
+    confirmCuttingOff(replaced, options.confirmer.confirmed, `an add-on attached as ${name}`, `heroku securekey:provision -a ${app}${as ? ` --as ${as}` : ''}`)
+  }
 }
 
 /**

@@ -3,35 +3,37 @@
  * --json document. Both are built from the outcome only, which holds fingerprints and never a key value.
  */
 /* eslint-disable camelcase -- the --json documents use the Platform API's snake_case */
-import type {SelfManagedProvisionOutcome} from '../self-managed/provision.js'
 import type {ProvisionOutcome} from './provision.js'
+import type {SelfManagedProvisionOutcome} from './self-managed.js'
 
-import {type AddonJson, addonJson} from '../core/addon-json.js'
 import * as color from '../core/color.js'
+import {addonKey, type KeyJson, keyJson} from '../key/model.js'
 
 /**
- * The --json document of securekey:provision. `addon` is null only on a dry run that would create one;
+ * The --json document of securekey:provision. `key.name` is null only on a dry run that would create an add-on;
  * `fingerprint.latest` is null while the add-on is provisioning or when its config var cannot be read.
  */
 export interface ProvisionDocument {
-  addon: AddonJson | null
   attachment: {config_var: string, name: string}
   created: boolean
   dry_run: boolean
   fingerprint: {latest: null | string}
-  /** `addon` for an add-on key, `self` for a key this plugin keeps in a config var. */
-  managed_by: 'addon' | 'self'
+  key: KeyJson
 }
 
-export function provisionDocument(outcome: ProvisionOutcome): ProvisionDocument {
+export function provisionDocument(outcome: ProvisionOutcome, app: string): ProvisionDocument {
   const {addon} = outcome
+  const key = addon
+    ? keyJson(addonKey({...addon, plan: {...addon.plan, name: addon.plan?.name ?? outcome.plan}}))
+    : {
+      addon: {id: null, plan: outcome.plan, state: null}, config_var: outcome.attachment.configVar, kind: 'addon' as const, name: null, owner: app,
+    }
   return {
-    addon: addon ? addonJson({...addon, plan: {...addon.plan, name: addon.plan?.name ?? outcome.plan}}) : null,
     attachment: {config_var: outcome.attachment.configVar, name: outcome.attachment.name},
     created: outcome.created,
     dry_run: outcome.dryRun,
     fingerprint: {latest: outcome.fingerprint ?? null},
-    managed_by: 'addon',
+    key: {...key, config_var: outcome.attachment.configVar},
   }
 }
 
@@ -90,12 +92,13 @@ export function provisionLines(outcome: ProvisionOutcome, app: string): string[]
 /** The document and lines of provision --self-managed: the same shape, with no add-on. */
 export function selfManagedDocument(outcome: SelfManagedProvisionOutcome): ProvisionDocument {
   return {
-    addon: null,
     attachment: {config_var: outcome.configVar, name: outcome.configVar.replace(/_KEY$/, '')},
     created: outcome.created,
     dry_run: outcome.dryRun,
     fingerprint: {latest: outcome.fingerprint ?? null},
-    managed_by: 'self',
+    key: {
+      addon: null, config_var: outcome.configVar, kind: 'self-managed', name: outcome.configVar, owner: outcome.app,
+    },
   }
 }
 
@@ -104,8 +107,10 @@ export function selfManagedLines(outcome: SelfManagedProvisionOutcome): string[]
   const key = `${color.name(configVar)} on ${color.app(app)}`
   if (outcome.dryRun && !outcome.fingerprint) return [`Dry run: would set a new self-managed ${key} (one release; ${color.app(app)}'s dynos restart).`, 'Nothing was changed.']
   const head = outcome.created ? `Created the self-managed key ${key}.` : `${color.app(app)} already owns the self-managed key ${configVar}: created nothing.`
+  const cutOff = outcome.peersCutOff?.length ? [`${outcome.peersCutOff.join(', ')} still hold${outcome.peersCutOff.length === 1 ? 's' : ''} the replaced key (confirmed): securekey:status shows ${outcome.peersCutOff.length === 1 ? 'it' : 'them'} as diverged until attached again.`] : []
   return [
     head,
+    ...cutOff,
     `  Config var:  ${configVar} (self-managed; record in ${configVar}_RECORD)`,
     `  Fingerprint: ${outcome.fingerprint} (LATEST)`,
     `Share it with: ${color.code(`heroku securekey:attach --from ${app} -a <other-app>`)}; rotate it with: ${color.code(`heroku securekey:rotate -a ${app}`)}`,

@@ -8,13 +8,13 @@
  * release a dyno runs that was not read before. A release's config never changes, so it is read once per rotation,
  * whatever the number of polls.
  */
-import type {KeyPrints, Reading} from '../status/compare.js'
+import type {KeyPrints, Reading} from '../key/compare.js'
 
 import {type PlatformApi} from '../core/platform-api.js'
-import {printsOf} from '../status/compare.js'
+import {printsOf} from '../key/compare.js'
 import {
   addTo, type AppDynos, listDynos, readAtReleases, releaseKey,
-} from '../status/readings.js'
+} from '../key/readings.js'
 
 export interface DynoKey {
   app: string
@@ -47,7 +47,7 @@ export function stragglerCommand(app: string, dyno: string): string {
 export class DynoReader {
   private readonly cache = new Map<string, Map<string, Reading>>()
 
-  constructor(private readonly platform: PlatformApi, private readonly holders: ReadonlyArray<{app: string, var: string}>) {}
+  constructor(private readonly platform: PlatformApi, private readonly holders: ReadonlyArray<{app: string, configVar: string}>) {}
 
   /** One poll. Throws on the first holder whose dynos or release config could not be read, naming it. */
   async read(): Promise<DynoKey[]> {
@@ -58,12 +58,12 @@ export class DynoReader {
     for (const holder of holders) {
       const found = listed.get(holder.app)!
       if ('error' in found) throw new Error(`reading the dynos of ${holder.app} failed: ${found.error}`)
-      for (const dyno of found.dynos) addTo(wanted, releaseKey(holder.app, dyno.release), holder.var)
+      for (const dyno of found.dynos) addTo(wanted, releaseKey(holder.app, dyno.release), holder.configVar)
     }
 
     const readings = await readAtReleases(platform, wanted, this.cache)
     return holders.flatMap(holder => (listed.get(holder.app) as AppDynos).dynos.map(dyno => {
-      const reading = readings.get(releaseKey(holder.app, dyno.release))?.get(holder.var)
+      const reading = readings.get(releaseKey(holder.app, dyno.release))?.get(holder.configVar)
       if (reading?.kind === 'unreachable') throw new Error(`reading the config of release v${dyno.release} of ${holder.app} failed: ${reading.reason}`)
       return {
         app: holder.app, dyno: dyno.name, keys: reading?.kind === 'read' ? printsOf(reading.key) : undefined, oneOff: ONE_OFF.test(dyno.name), release: dyno.release,

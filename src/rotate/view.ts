@@ -6,12 +6,13 @@
 import type {RotateOutcome} from './rotate.js'
 
 import * as color from '../core/color.js'
+import {type KeyJson, keyJson} from '../key/model.js'
 
 export interface RotateDocument {
   dry_run: boolean
   fingerprint: {current: string, new: null | string}
   holders: Array<{app: string, config_var: string, releases: number}>
-  key: {config_var: string, managed_by: 'self', owner: string}
+  key: KeyJson
   resumed: null | string
   status: RotateOutcome['status']
   stopped: null | {message: string, phase: string, stragglers: Array<{app: string, command: string, dyno: string, release: number}>}
@@ -22,19 +23,18 @@ export function rotateDocument(outcome: RotateOutcome): RotateDocument {
     dry_run: outcome.dryRun,
     fingerprint: {current: outcome.current, new: outcome.new ?? null},
     holders: outcome.steps.map(step => ({app: step.app, config_var: step.var, releases: step.releases})),
-    key: {config_var: outcome.var, managed_by: 'self', owner: outcome.owner},
+    key: keyJson(outcome.key),
     resumed: outcome.resumed ?? null,
     status: outcome.status,
     stopped: outcome.stopped ?? null,
   }
 }
 
-/** What the owner gets from where the rotation stands: its record rides with the key, and closes the rotation. */
-function ownerWrites(resumed: RotateOutcome['resumed']): string[] {
-  const writes = ['"CUR,NEW" and its record', '"NEW,CUR"', 'the record marked complete']
-  if (resumed === 'staged') return writes.slice(1)
-  if (resumed === 'promoted') return writes.slice(2)
-  return writes
+/** What the owner gets from the steps left (key/rotation-state.ts): its record rides with the key, and closes the rotation. */
+function ownerWrites(outcome: RotateOutcome): string[] {
+  // A rotation found promoted has the owner promoted already: only its closing record is left to write there.
+  const writes: Partial<Record<RotateOutcome['remaining'][number], string>> = {close: 'the record marked complete', promote: outcome.resumed === 'promoted' ? undefined : '"NEW,CUR"', stage: '"CUR,NEW" and its record'}
+  return outcome.remaining.flatMap(step => writes[step] ?? [])
 }
 
 /** The plan, printed before anything changes (and alone on a dry run). */
@@ -44,7 +44,7 @@ export function rotatePlanLines(outcome: RotateOutcome): string[] {
   lines.push(`${outcome.dryRun ? 'Dry run: rotating' : 'Rotating'} ${color.name(outcome.var)} of ${color.app(outcome.owner)} from LATEST ${outcome.current}${from}:`)
   const width = Math.max(...outcome.steps.map(step => step.app.length))
   for (const [index, step] of outcome.steps.entries()) {
-    const gets = index === 0 ? ownerWrites(outcome.resumed) : ['"CUR,NEW"', '"NEW,CUR"'].slice(2 - step.releases)
+    const gets = index === 0 ? ownerWrites(outcome) : ['"CUR,NEW"', '"NEW,CUR"'].slice(2 - step.releases)
     const what = step.releases === 0 ? 'nothing left to do' : `${gets.join(', then ')} (${step.releases} release${step.releases === 1 ? '' : 's'}; its dynos restart after each)`
     lines.push(`  ${color.app(step.app.padEnd(width))}  ${step.var}: ${what}`)
   }

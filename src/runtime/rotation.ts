@@ -11,6 +11,7 @@
  * With both rules no request fails across a rotation, whichever side restarts first.
  */
 import {type KeySlot, SecureKeyPair} from './key.js'
+import {rotationPhaseOf} from './phase.js'
 
 export interface Verification {
   ok: boolean
@@ -25,11 +26,7 @@ export interface Verification {
  * never staged.
  */
 export function isStaged(variable = 'SECURE_KEY', env: Record<string, string | undefined> = process.env): boolean {
-  try {
-    return (JSON.parse(env[`${variable}_RECORD`] ?? '{}') as {rotation?: {phase?: string}}).rotation?.phase === 'staged'
-  } catch {
-    return false
-  }
+  return rotationPhaseOf(env[`${variable}_RECORD`]) === 'staged'
 }
 
 /**

@@ -13,8 +13,8 @@
  */
 import type {PlatformApi} from '../core/platform-api.js'
 
+import {printsOf} from '../key/compare.js'
 import {parseSecureKey} from '../runtime/key.js'
-import {printsOf} from './compare.js'
 
 const DAY_MS = 86_400_000
 

@@ -16,37 +16,33 @@
  * release a dyno still runs, each (app, release) read once. --history adds the owner's newest releases and a binary
  * search over them (history.ts).
  */
-import type * as Heroku from '@heroku-cli/schema'
-
 import type {History} from './history.js'
 
 import {NotFoundError, SecurekeyError} from '../core/errors.js'
-import {attachmentNameOf, configVarOf} from '../core/names.js'
-import {
-  type Attachment, type ConfigVars, describeFailure, type PlatformApi,
-} from '../core/platform-api.js'
-import {ownerOf, securekeyAddons} from '../core/resolve.js'
+import {describeFailure, type PlatformApi} from '../core/platform-api.js'
 import {type PollSchedule, pollUntil} from '../core/wait.js'
-import {keyAsAddon} from '../self-managed/attach.js'
-import {type SelfManagedKey, selfManagedKeysOn} from '../self-managed/holders.js'
-import {allHolders, type OwnerRecord} from '../self-managed/record.js'
 import {
-  allInSync, compareDynos, compareHolders, type Comparison, type DynoReport, type Holder, type Reading, STATE_LABELS,
-} from './compare.js'
-import {keyHistory} from './history.js'
+  allInSync, compareDynos, compareHolders, type Comparison, type DynoReport, type HolderReading, type Reading, STATE_LABELS,
+} from '../key/compare.js'
+import {
+  type ConfigCache, describeKey, holdersOf, type SharedKey,
+} from '../key/model.js'
 import {
   addTo, listDynos, readAtReleases, readEach, releaseKey,
-} from './readings.js'
+} from '../key/readings.js'
+import {findKeys, type Resolution} from '../key/resolve.js'
+import {stagedNew} from '../key/rotation-state.js'
+import {keyHistory} from './history.js'
 
 export type DynoOutcome = {error: string} | {report: DynoReport}
 export type HistoryOutcome = {error: string} | {history: History}
 
-export interface AddonStatus {
-  addon: Heroku.AddOn
+export interface KeyStatus {
   comparison: Comparison
   /** With --dynos: one entry per holder, in the order of comparison.holders. */
   dynos?: DynoOutcome[]
   history?: HistoryOutcome
+  key: SharedKey
 }
 
 export interface StatusOptions {
@@ -54,42 +50,34 @@ export interface StatusOptions {
   history?: boolean
 }
 
-const PURPOSE = 'securekey:status compares securekey keys only: name a securekey add-on, or give -a APP alone'
+const PURPOSE = 'securekey:status compares securekey keys only: name a securekey add-on or key, or give -a <app> alone'
 
 /**
- * The add-ons to report on: the one ADDON names (relative to APP for attachment names), or every securekey add-on
- * APP owns or is attached to.
+ * The keys to report on: the one KEY names (relative to APP for attachment names and config vars), or every key APP
+ * owns or holds, of both kinds.
  */
-export async function statusTargets(platform: PlatformApi, options: {addon?: string, app?: string}): Promise<StatusTarget[]> {
-  const {addon, app} = options
-  if (!addon && !app) {
-    throw new NotFoundError('Name a securekey add-on or an app that holds one.', {
-      suggestions: ['heroku securekey:status <addon>', 'heroku securekey:status -a <app>'],
+export async function statusTargets(platform: PlatformApi, options: {app?: string, key?: string}): Promise<Resolution> {
+  const {app, key} = options
+  if (!key && !app) {
+    throw new NotFoundError('Name a shared key or an app that holds one.', {
+      suggestions: ['heroku securekey:status -a <app>', 'heroku securekey:status <addon>'],
     })
   }
 
-  const found = await securekeyAddons(platform, {
-    addon, app, purpose: PURPOSE, scope: 'held',
-  })
-  if (found.length === 0 && app) {
-    // No add-on: a self-managed key, found from any holder (the app's record, then its owner's). A failed read here
-    // leaves the answer the add-on list gave.
-    const keys = await selfManagedKeysOn(platform, app).catch(() => [])
-    if (keys.length > 0) return keys.map(key => selfManagedTarget(key))
-  }
-
-  if (found.length === 0) {
-    throw new NotFoundError(`${app} holds no securekey add-on: it neither owns one nor has one attached. It holds no self-managed key either.`, {
-      suggestions: [`heroku securekey:provision -a ${app}`, `heroku securekey:attach <addon> -a ${app}`],
+  const found = await findKeys(platform, {app, key, purpose: PURPOSE})
+  if (found.keys.length === 0) {
+    throw new NotFoundError(`${app} holds no shared key: no securekey add-on is attached to it and it holds no self-managed key.`, {
+      suggestions: [`heroku securekey:provision -a ${app}`, `heroku securekey:attach --from <owner-app> -a ${app}`],
     })
   }
 
-  // ADDON with -a APP: APP must hold it, or the report would be about apps the user did not mean.
-  if (addon && app && ownerOf(found[0]) !== app) {
-    const attachments = await platform.attachmentsOf(found[0].id ?? found[0].name!)
+  // KEY with -a APP: APP must hold it, or the report would be about apps the user did not mean.
+  const [named] = found.keys
+  if (key && app && named.kind === 'addon' && named.owner !== app) {
+    const attachments = await platform.attachmentsOf(named.addon.id ?? named.name)
     if (!attachments.some(attachment => attachment.app?.name === app)) {
-      throw new NotFoundError(`${found[0].name} is owned by ${ownerOf(found[0])} and is not attached to ${app}: -a ${app} does not hold it.`, {
-        suggestions: [`heroku securekey:status ${found[0].name}`, `heroku securekey:status -a ${app}`],
+      throw new NotFoundError(`${named.name} is owned by ${named.owner} and is not attached to ${app}: -a ${app} does not hold it.`, {
+        suggestions: [`heroku securekey:status ${named.name}`, `heroku securekey:status -a ${app}`],
       })
     }
   }
@@ -97,57 +85,25 @@ export async function statusTargets(platform: PlatformApi, options: {addon?: str
   return found
 }
 
-interface Row {
-  addon: number
-  app: string
-  attachment: string
-  configVar: string
-}
-
-/** The config-var comparison for every add-on: the default view, and one poll of --wait. */
-export async function compareAddons(platform: PlatformApi, addons: readonly StatusTarget[]): Promise<AddonStatus[]> {
-  const attachments = await platform.each(addons, addon => (addon.record ? Promise.resolve(holderRows(addon.record)) : platform.attachmentsOf(addon.id!)))
-  const rows: Row[] = addons.flatMap((addon, index) => attachments[index]
-  .filter(attachment => !attachment.addon?.id || attachment.addon.id === addon.id)
-  .map(attachment => ({
-    addon: index, app: attachment.app!.name!, attachment: attachment.name!, configVar: configVarOf(attachment),
-  })))
-
-  // The owner first, then by app and attachment name: the same order on every run, whatever the API's.
-  rows.sort((a, b) => Number(b.app === ownerOf(addons[b.addon])) - Number(a.app === ownerOf(addons[a.addon])) || a.app.localeCompare(b.app) || a.attachment.localeCompare(b.attachment))
+/**
+ * The config-var comparison for every key: the default view, and one poll of --wait. `configs`: configs already read
+ * (while resolving), which are not read again.
+ */
+export async function compareKeys(platform: PlatformApi, keys: readonly SharedKey[], configs: ConfigCache = new Map()): Promise<KeyStatus[]> {
+  const holders = await platform.each(keys, key => holdersOf(platform, key))
   const wanted = new Map<string, Set<string>>()
-  for (const row of rows) addTo(wanted, row.app, row.configVar)
-  // A self-managed key's finding read some holders' configs already: those are not read again.
-  const known = new Map(addons.flatMap(addon => [...addon.configs ?? []]))
-  const readings = await readEach(platform, wanted, app => (known.has(app) ? Promise.resolve(known.get(app)!) : platform.configVars(app)))
+  for (const holder of holders.flat()) addTo(wanted, holder.app, holder.configVar)
+  const readings = await readEach(platform, wanted, app => (configs.has(app) ? Promise.resolve(configs.get(app)!) : platform.configVars(app)))
 
-  return addons.map((addon, index) => {
-    const holders: Holder[] = rows.filter(row => row.addon === index).map(row => ({
-      app: row.app, attachment: row.attachment, configVar: row.configVar, reading: readings.get(row.app)!.get(row.configVar)!,
-    }))
-    const staged = addon.record?.rotation?.phase === 'staged' ? addon.record.rotation.new : undefined
-    return {addon, comparison: compareHolders(holders, ownerOf(addon), addon.config_vars ?? [], staged)}
+  return keys.map((key, index) => {
+    const read: HolderReading[] = holders[index].map(holder => ({...holder, reading: readings.get(holder.app)!.get(holder.configVar)!}))
+    const ownerVars = key.kind === 'addon' ? key.addon.config_vars ?? [] : [key.configVar]
+    return {comparison: compareHolders(read, key.owner, ownerVars, key.kind === 'self-managed' ? stagedNew(key.record) : undefined), key}
   })
 }
 
-/**
- * A status target: an add-on, or a self-managed key shown as one (named by its config var, plan `self-managed`), whose
- * holders come from its record instead of the attachments.
- */
-export type StatusTarget = Heroku.AddOn & {configs?: ReadonlyMap<string, ConfigVars>, record?: OwnerRecord}
-
-const selfManagedTarget = ({configs, record}: SelfManagedKey): StatusTarget => ({
-  ...keyAsAddon(record), config_vars: [record.var], configs, record, // eslint-disable-line camelcase
-} as StatusTarget)
-
-/** The holders of a self-managed key as attachment rows: the owner first. */
-function holderRows(record: OwnerRecord): Attachment[] {
-  // eslint-disable-next-line camelcase -- the Platform API's field
-  return allHolders(record).map(holder => ({app: {name: holder.app}, config_vars: [holder.var], name: attachmentNameOf(holder.var) ?? holder.var} as Attachment))
-}
-
 /** Adds the dyno report for every readable holder (see the budget above). */
-export async function addDynos(platform: PlatformApi, statuses: readonly AddonStatus[]): Promise<void> {
+export async function addDynos(platform: PlatformApi, statuses: readonly KeyStatus[]): Promise<void> {
   const holders = statuses.flatMap(status => status.comparison.holders)
   const dynosOf = await listDynos(platform, [...new Set(holders.filter(holder => holder.state !== 'unreachable').map(holder => holder.app))])
   const wanted = new Map<string, Set<string>>()
@@ -183,11 +139,11 @@ export async function addDynos(platform: PlatformApi, statuses: readonly AddonSt
 }
 
 /** Adds the owner's last rotation and the next expected one to every add-on. */
-export async function addHistory(platform: PlatformApi, statuses: readonly AddonStatus[]): Promise<void> {
+export async function addHistory(platform: PlatformApi, statuses: readonly KeyStatus[]): Promise<void> {
   await platform.each(statuses, async status => {
-    const {addon, comparison: {reference}} = status
+    const {comparison: {reference}, key} = status
     if (!reference.configVar) {
-      status.history = {error: `${reference.app} (the owner) has no attachment of ${addon.name}`}
+      status.history = {error: `${reference.app} (the owner) does not hold ${describeKey(key)}`}
       return
     }
 
@@ -198,7 +154,7 @@ export async function addHistory(platform: PlatformApi, statuses: readonly Addon
 
     try {
       const history = await keyHistory(platform, reference.app, {
-        configVar: reference.configVar, currentLatest: reference.keys?.latest, planName: addon.plan?.name,
+        configVar: reference.configVar, currentLatest: reference.keys?.latest, planName: key.kind === 'addon' ? key.addon.plan?.name : undefined,
       })
       status.history = {history}
     } catch (error) {
@@ -208,7 +164,7 @@ export async function addHistory(platform: PlatformApi, statuses: readonly Addon
 }
 
 /** Adds what --dynos and --history ask for to the comparison, both at once. */
-export async function addDetails(platform: PlatformApi, statuses: readonly AddonStatus[], options: StatusOptions = {}): Promise<void> {
+export async function addDetails(platform: PlatformApi, statuses: readonly KeyStatus[], options: StatusOptions = {}): Promise<void> {
   await Promise.all([
     options.dynos ? addDynos(platform, statuses) : undefined,
     options.history ? addHistory(platform, statuses) : undefined,
@@ -216,28 +172,28 @@ export async function addDetails(platform: PlatformApi, statuses: readonly Addon
 }
 
 /** The whole report for one run without --wait. */
-export async function readStatus(platform: PlatformApi, addons: readonly Heroku.AddOn[], options: StatusOptions = {}): Promise<AddonStatus[]> {
-  const statuses = await compareAddons(platform, addons)
+export async function readStatus(platform: PlatformApi, resolution: Resolution, options: StatusOptions = {}): Promise<KeyStatus[]> {
+  const statuses = await compareKeys(platform, resolution.keys, resolution.configs)
   await addDetails(platform, statuses, options)
   return statuses
 }
 
-export const everyAddonInSync = (statuses: readonly AddonStatus[]): boolean => statuses.every(status => allInSync(status.comparison.summary))
+export const everyKeyInSync = (statuses: readonly KeyStatus[]): boolean => statuses.every(status => allInSync(status.comparison.summary))
 
 /** Why --check or --wait ends with exit 1: who is not in sync. */
-export function notInSyncError(statuses: readonly AddonStatus[], waited: string | undefined, document: unknown): SecurekeyError {
-  const lagging = statuses.flatMap(status => status.comparison.holders.filter(holder => holder.state !== 'in_sync')
+export function notInSyncError(statuses: readonly KeyStatus[], waited: string | undefined, document: unknown): SecurekeyError {
+  const notInSync = statuses.flatMap(status => status.comparison.holders.filter(holder => holder.state !== 'in_sync')
   .map(holder => `${holder.app} (${STATE_LABELS[holder.state]})`))
-  const names = [...new Set(lagging)]
+  const names = [...new Set(notInSync)]
   const head = waited ? `Not every app was in sync after ${waited}` : 'Not every app is in sync'
-  return new SecurekeyError(`${head}: ${names.join(', ') || 'no app holds the add-on'}.`, {
+  return new SecurekeyError(`${head}: ${names.join(', ') || 'no app holds the key'}.`, {
     document, id: 'not_in_sync',
-    suggestions: waited ? [`heroku securekey:status ${statuses.length === 1 ? statuses[0].addon.name : '<addon>'} --wait --timeout 30m`] : [],
+    suggestions: waited ? ['heroku securekey:status --wait --timeout 30m -a <app>'] : [],
   })
 }
 
 export interface WaitOptions {
-  onPoll?: (statuses: readonly AddonStatus[], nextDelayMs?: number) => void
+  onPoll?: (statuses: readonly KeyStatus[], nextDelayMs?: number) => void
   schedule: PollSchedule
   /** For tests: how to pause (default setTimeout). */
   sleep?: (ms: number) => Promise<void>
@@ -245,20 +201,20 @@ export interface WaitOptions {
 }
 
 /** Polls the config-var comparison until every holder is in sync or the timeout passes. */
-export async function waitForSync(platform: PlatformApi, addons: readonly StatusTarget[], options: WaitOptions): Promise<{inSync: boolean, polls: number, statuses: AddonStatus[]}> {
-  // Configs read while finding a self-managed key are fresh for the first poll only.
-  let targets: readonly StatusTarget[] = addons
+export async function waitForSync(platform: PlatformApi, resolution: Resolution, options: WaitOptions): Promise<{inSync: boolean, polls: number, statuses: KeyStatus[]}> {
+  // Configs read while resolving are fresh for the first poll only.
+  let {configs} = resolution
   const poll = async () => {
-    const statuses = await compareAddons(platform, targets)
-    targets = addons.map(target => ({...target, configs: undefined}))
+    const statuses = await compareKeys(platform, resolution.keys, configs)
+    configs = new Map()
     return statuses
   }
 
-  const {done, polls, value} = await pollUntil<AddonStatus[]>(poll, {
-    done: everyAddonInSync,
+  const {done, polls, value} = await pollUntil<KeyStatus[]>(poll, {
+    done: everyKeyInSync,
     onPoll: options.onPoll,
     rateLimitRemaining: () => platform.rateLimitRemaining,
-    requestsPerPoll: statuses => addons.length + new Set(statuses.flatMap(status => status.comparison.holders.map(holder => holder.app))).size,
+    requestsPerPoll: statuses => resolution.keys.length + new Set(statuses.flatMap(status => status.comparison.holders.map(holder => holder.app))).size,
     schedule: options.schedule,
     sleep: options.sleep,
     timeoutMs: options.timeoutMs,

@@ -5,16 +5,16 @@
  */
 import {ux} from '@oclif/core/ux'
 
-import type {AddonStatus, DynoOutcome, HistoryOutcome} from './status.js'
+import type {DynoOutcome, HistoryOutcome, KeyStatus} from './status.js'
 
-import {type AddonJson, addonJson} from '../core/addon-json.js'
 import * as color from '../core/color.js'
 import {formatDuration} from '../core/duration.js'
 import * as hux from '../core/table.js'
 import {
   allInSync, type Comparison, type HolderState, type HolderStatus, type KeyPrints, type ReferenceState,
   someAppHoldsTwice, type StaleDynos, STATE_LABELS, STATES, summaryLine,
-} from './compare.js'
+} from '../key/compare.js'
+import {type KeyJson, keyJson} from '../key/model.js'
 
 /* eslint-disable camelcase */
 
@@ -51,10 +51,10 @@ export interface AppJson extends KeysJson {
   state: HolderState
 }
 
-export interface AddonStatusJson {
-  addon: AddonJson
+export interface KeyStatusJson {
   apps: AppJson[]
   history?: HistoryJson | {error: string}
+  key: KeyJson
   owner: KeysJson & {app: string, attachment: null | string, config_var: null | string, reason: null | string, state: ReferenceState}
   summary: {
     all_in_sync: boolean
@@ -67,8 +67,8 @@ export interface AddonStatusJson {
 }
 
 export interface StatusDocument {
-  addons: AddonStatusJson[]
-  summary: {addons: number, all_in_sync: boolean, in_sync: number, total: number}
+  keys: KeyStatusJson[]
+  summary: {all_in_sync: boolean, in_sync: number, keys: number, total: number}
 }
 
 function keysJson(keys: KeyPrints | undefined): KeysJson {
@@ -104,10 +104,9 @@ function historyJson(outcome: HistoryOutcome): HistoryJson | {error: string} {
   }
 }
 
-function addonStatusJson(status: AddonStatus): AddonStatusJson {
-  const {addon, comparison: {holders, reference, summary}} = status
-  const json: AddonStatusJson = {
-    addon: addonJson(addon),
+function keyStatusJson(status: KeyStatus): KeyStatusJson {
+  const {comparison: {holders, reference, summary}} = status
+  const json: KeyStatusJson = {
     apps: holders.map((holder, index) => ({
       app: holder.app,
       attachment: holder.attachment,
@@ -118,6 +117,7 @@ function addonStatusJson(status: AddonStatus): AddonStatusJson {
       reason: holder.reason ?? null,
       state: holder.state,
     })),
+    key: keyJson(status.key),
     owner: {
       app: reference.app,
       attachment: reference.attachment ?? null,
@@ -140,14 +140,14 @@ function addonStatusJson(status: AddonStatus): AddonStatusJson {
 }
 
 /** The --json document (its shape is documented in the command's description and the README). */
-export function statusDocument(statuses: readonly AddonStatus[]): StatusDocument {
-  const addons = statuses.map(status => addonStatusJson(status))
-  const total = addons.reduce((sum, addon) => sum + addon.summary.total, 0)
-  const inSync = addons.reduce((sum, addon) => sum + addon.summary.in_sync, 0)
+export function statusDocument(statuses: readonly KeyStatus[]): StatusDocument {
+  const keys = statuses.map(status => keyStatusJson(status))
+  const total = keys.reduce((sum, key) => sum + key.summary.total, 0)
+  const inSync = keys.reduce((sum, key) => sum + key.summary.in_sync, 0)
   return {
-    addons,
+    keys,
     summary: {
-      addons: addons.length, all_in_sync: addons.every(addon => addon.summary.all_in_sync), in_sync: inSync, total,
+      all_in_sync: keys.every(key => key.summary.all_in_sync), in_sync: inSync, keys: keys.length, total,
     },
   }
 }
@@ -178,11 +178,11 @@ function note(holder: HolderStatus): string {
   return parts.filter(Boolean).join('; ')
 }
 
-function header(status: AddonStatus): string {
-  const {addon} = status
-  const selfManaged = addon.plan?.name === 'self-managed'
-  const details = [`owner ${color.app(addon.app?.name ?? 'unknown')}`, selfManaged ? 'self-managed key, no add-on' : addon.plan?.name ?? 'unknown plan', ...(selfManaged ? [] : [addon.state ?? 'unknown state'])]
-  return `${color.addon(addon.name ?? 'unknown add-on')} (${details.join(', ')})`
+function header(status: KeyStatus): string {
+  const {key} = status
+  if (key.kind === 'self-managed') return `${color.name(key.configVar)} (owner ${color.app(key.owner)}, self-managed key, no add-on)`
+  const details = [`owner ${color.app(key.owner)}`, key.addon.plan?.name ?? 'unknown plan', key.addon.state ?? 'unknown state']
+  return `${color.addon(key.name)} (${details.join(', ')})`
 }
 
 const dynos = (count: number) => `${count} dyno${count === 1 ? '' : 's'}`
@@ -240,13 +240,13 @@ function ago(iso: string, now: number): string {
   return ms >= 0 ? `${formatDuration(ms)} ago` : `in ${formatDuration(-ms)}`
 }
 
-export function historyLines(status: AddonStatus, now = Date.now()): string[] {
+export function historyLines(status: KeyStatus, now = Date.now()): string[] {
   const outcome = status.history
   if (!outcome) return []
   const owner = status.comparison.reference.app
   if ('error' in outcome) return [`History: not available: ${outcome.error}`]
   const {history} = outcome
-  const plan = status.addon.plan?.name ?? 'its plan'
+  const plan = status.key.kind === 'addon' ? status.key.addon.plan?.name ?? 'its plan' : 'a self-managed key'
   const lines: string[] = []
   const change = history.lastChange
   if (change) {
@@ -291,8 +291,8 @@ function table(comparison: Comparison): void {
   })
 }
 
-/** The human view of every add-on. */
-export function renderStatus(statuses: readonly AddonStatus[]): void {
+/** The human view of every key. */
+export function renderStatus(statuses: readonly KeyStatus[]): void {
   for (const [index, status] of statuses.entries()) {
     if (index > 0) ux.stdout('')
     hux.styledHeader(header(status))
@@ -310,7 +310,7 @@ export function renderStatus(statuses: readonly AddonStatus[]): void {
 }
 
 /** The spinner's status while --wait polls: `2/3 in sync, next poll in 3s`. */
-export function waitStatus(statuses: readonly AddonStatus[], nextDelayMs: number | undefined): string {
+export function waitStatus(statuses: readonly KeyStatus[], nextDelayMs: number | undefined): string {
   const total = statuses.reduce((sum, status) => sum + status.comparison.summary.total, 0)
   const inSync = statuses.reduce((sum, status) => sum + status.comparison.summary.inSync, 0)
   const holders = statuses.flatMap(status => status.comparison.holders)

@@ -21,14 +21,16 @@
 import type * as Heroku from '@heroku-cli/schema'
 
 import {checkConfirmations, confirmAction, type Confirmer} from '../core/confirm.js'
-import {AmbiguousError, NotOwnerError} from '../core/errors.js'
+import {NotOwnerError} from '../core/errors.js'
 import {configVarOf} from '../core/names.js'
 import {
   type Attachment, isNotFound, type PlatformApi, PlatformError,
 } from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
-import {ownerOf, securekeyAddons} from '../core/resolve.js'
 import {DEFAULT_POLL, type PollSchedule, pollUntil} from '../core/wait.js'
+import {ownerOf} from '../key/addons.js'
+import {type AddonKey, type SharedKey} from '../key/model.js'
+import {findKeys, pickOwned} from '../key/resolve.js'
 
 const PURPOSE = 'securekey:teardown only removes securekey add-ons'
 
@@ -36,7 +38,8 @@ const PURPOSE = 'securekey:teardown only removes securekey add-ons'
 export const MAX_DETACH_ROUNDS = 2
 
 export interface AttachmentRef {
-  id: string
+  /** The attachment's id; null for a self-managed key's holder, which has no attachment. */
+  id: null | string
   name: string
 }
 
@@ -47,18 +50,11 @@ export interface PlannedDetach {
   configVar: string
 }
 
-export interface TeardownAddon {
-  id: string
-  name: string
-  owner: string
-  plan?: string
-  state?: string
-}
-
 export interface TeardownPlan {
-  addon: TeardownAddon
   /** The last step: destroy on the owner, which also removes the owner's own attachments and their vars. */
   destroy: {addon: string, app: string, configVars: string[]}
+  /** The key torn down: an add-on (detached everywhere, then destroyed), or a self-managed key (self-managed.ts). */
+  key: SharedKey
   owner: string
   ownerAttachments: PlannedDetach[]
   /** Every attachment on an app other than the owner, in the order they are detached. */
@@ -66,8 +62,9 @@ export interface TeardownPlan {
 }
 
 export interface TeardownTarget {
-  addon: Heroku.AddOn
+  /** An add-on's attachments (none for a self-managed key, whose holders are in its record). */
   attachments: Attachment[]
+  key: SharedKey
 }
 
 export interface DetachOutcome extends PlannedDetach {
@@ -112,16 +109,14 @@ export function peersOf(attachments: readonly Attachment[], owner: string): Plan
 }
 
 /** What the teardown will do, from the add-on and the list of its attachments. Pure. */
-export function planTeardown(addon: Heroku.AddOn, attachments: readonly Attachment[]): TeardownPlan {
-  const owner = ownerOf(addon)
+export function planTeardown(key: AddonKey, attachments: readonly Attachment[]): TeardownPlan {
+  const {addon, owner} = key
   const all = plannedDetaches(attachments)
   const ownerAttachments = all.filter(detach => detach.app === owner)
   const name = addon.name ?? addon.id ?? ''
   return {
-    addon: {
-      id: addon.id ?? name, name, owner, plan: addon.plan?.name, state: addon.state,
-    },
     destroy: {addon: name, app: owner, configVars: ownerAttachments.map(detach => detach.configVar)},
+    key,
     owner,
     ownerAttachments,
     peers: all.filter(detach => detach.app !== owner),
@@ -129,7 +124,7 @@ export function planTeardown(addon: Heroku.AddOn, attachments: readonly Attachme
 }
 
 export function teardownCommand(plan: TeardownPlan, confirm = true): string {
-  return `heroku securekey:teardown ${plan.addon.name} -a ${plan.owner}${confirm ? ` --confirm ${plan.owner}` : ''}`
+  return `heroku securekey:teardown ${plan.key.name} -a ${plan.owner}${confirm ? ` --confirm ${plan.owner}` : ''}`
 }
 
 function notOwner(addon: Heroku.AddOn, app: string, attachmentsOnApp: readonly Attachment[]): NotOwnerError {
@@ -148,39 +143,27 @@ function notOwner(addon: Heroku.AddOn, app: string, attachmentsOnApp: readonly A
   })
 }
 
+/** The add-on's id (or name) of an add-on key's plan. */
+const addonIdOf = (plan: TeardownPlan): string => (plan.key.kind === 'addon' ? plan.key.addon.id ?? plan.key.name : plan.key.name)
+
 /**
- * The add-on to tear down and its attachments, or undefined when `app` owns no securekey add-on and is attached to
- * none (nothing to tear down). Refuses an add-on of another service, and an `app` that is only a peer.
+ * The key to tear down (KEY, or the one `app` owns, of either kind) and an add-on's attachments, or undefined when
+ * `app` owns no key and holds none (nothing to tear down). Refuses an add-on of another service, and an `app` that is
+ * only a peer, saying how to remove it from that app alone.
  */
-export async function teardownTarget(platform: PlatformApi, options: {addon?: string, app: string}): Promise<TeardownTarget | undefined> {
+export async function teardownTarget(platform: PlatformApi, options: {app: string, key?: string}): Promise<TeardownTarget | undefined> {
   const {app} = options
-  const found = await securekeyAddons(platform, {
-    addon: options.addon, app, purpose: PURPOSE, scope: 'held',
-  })
-  if (options.addon) {
-    const [addon] = found
-    const attachments = await platform.attachmentsOf(addon.id ?? addon.name!)
-    if (ownerOf(addon) !== app) throw notOwner(addon, app, attachments.filter(attachment => attachment.app?.name === app))
-    return {addon, attachments}
+  const {keys} = await findKeys(platform, {app, key: options.key, purpose: PURPOSE})
+  const addonPeer = keys.length > 0 && keys.every(key => key.kind === 'addon' && key.owner !== app)
+  if (addonPeer && (options.key || keys.length === 1)) {
+    const [key] = keys as AddonKey[]
+    const attachments = await platform.attachmentsOf(key.addon.id ?? key.name)
+    throw notOwner(key.addon, app, attachments.filter(attachment => attachment.app?.name === app))
   }
 
-  const owned = found.filter(addon => ownerOf(addon) === app)
-  if (owned.length > 1) {
-    const names = owned.map(addon => addon.name).join(', ')
-    throw new AmbiguousError(`${app} owns ${owned.length} securekey add-ons: ${names}. Name the one to tear down, e.g. heroku securekey:teardown ${owned[0].name} -a ${app}.`)
-  }
-
-  if (owned.length === 1) return {addon: owned[0], attachments: await platform.attachmentsOf(owned[0].id ?? owned[0].name!)}
-  if (found.length === 0) return undefined
-
-  const onApp = await platform.attachmentsOn(app)
-  const attachedTo = (addon: Heroku.AddOn) => onApp.filter(attachment => attachment.addon?.id === addon.id)
-  if (found.length === 1) throw notOwner(found[0], app, attachedTo(found[0]))
-  const attached = found.map(addon => `${addon.name} (owned by ${ownerOf(addon)}, attached as ${attachedTo(addon).map(a => a.name).join(', ')})`)
-  const instead = `To remove one from ${app} only: heroku addons:detach ATTACHMENT -a ${app}. To tear one down everywhere, name it and its owner.`
-  throw new NotOwnerError(`${app} owns no securekey add-on; it is attached to ${attached.join(', ')}. ${instead}`, {
-    suggestions: found.map(addon => `heroku securekey:teardown ${addon.name} -a ${ownerOf(addon)}`),
-  })
+  const key = pickOwned(keys, app, 'securekey:teardown')
+  if (!key) return undefined
+  return {attachments: key.kind === 'addon' ? await platform.attachmentsOf(key.addon.id ?? key.name) : [], key}
 }
 
 /**
@@ -189,10 +172,10 @@ export async function teardownTarget(platform: PlatformApi, options: {addon?: st
  */
 export async function confirmTeardown(plan: TeardownPlan, confirmer: Confirmer): Promise<void> {
   const {owner} = plan
-  checkConfirmations(confirmer.confirmed, [owner], {of: plan.addon.name})
+  checkConfirmations(confirmer.confirmed, [owner], {of: plan.key.name})
   const others = plan.peers.length === 0 ? 'no other app' : [...new Set(plan.peers.map(peer => peer.app))].join(', ')
   await confirmAction({
-    app: owner, rerun: teardownCommand(plan), warning: `This detaches ${plan.addon.name} from ${others} and destroys it on ${owner}.`,
+    app: owner, rerun: teardownCommand(plan), warning: `This detaches ${plan.key.name} from ${others} and destroys it on ${owner}.`,
   }, confirmer)
 }
 
@@ -202,7 +185,7 @@ async function detachAll(platform: PlatformApi, peers: readonly PlannedDetach[],
   return platform.each(peers, async peer => {
     let outcome: DetachOutcome
     try {
-      await platform.detach(peer.attachment.id)
+      await platform.detach(peer.attachment.id!)
       outcome = {...peer, late}
     } catch (error) {
       if (!(error instanceof PlatformError)) throw error
@@ -223,24 +206,24 @@ export function stopTeardown(plan: TeardownPlan, result: TeardownResult, reason:
   let message: string
   switch (reason) {
   case 'destroy_failed': {
-    const left = `${plan.addon.name} is still there and the apps detached so far stay detached`
-    message = `Teardown stopped: destroying ${plan.addon.name} on ${plan.owner} failed: ${detail}. ${left}; ${again}`
+    const left = `${plan.key.name} is still there and the apps detached so far stay detached`
+    message = `Teardown stopped: destroying ${plan.key.name} on ${plan.owner} failed: ${detail}. ${left}; ${again}`
     break
   }
 
   case 'detach_failed': {
     const failures = result.failed.map(failure => `${failure.app} (${failure.attachment.name}: ${failure.error?.message})`)
-    message = `Teardown stopped: ${plan.addon.name} is still attached to ${failures.join(', ')} and was not destroyed.${done} R${again.slice(1)}`
+    message = `Teardown stopped: ${plan.key.name} is still attached to ${failures.join(', ')} and was not destroyed.${done} R${again.slice(1)}`
     break
   }
 
   case 'listing_failed': {
-    message = `Teardown stopped: listing ${plan.addon.name}'s attachments before the destroy failed: ${detail}. It was not destroyed.${done} R${again.slice(1)}`
+    message = `Teardown stopped: listing ${plan.key.name}'s attachments before the destroy failed: ${detail}. It was not destroyed.${done} R${again.slice(1)}`
     break
   }
 
   case 'still_attaching': {
-    const attaching = `apps keep attaching to ${plan.addon.name} while it is torn down (now ${detail})`
+    const attaching = `apps keep attaching to ${plan.key.name} while it is torn down (now ${detail})`
     message = `Teardown stopped: ${attaching}, so it was not destroyed.${done} Stop whatever attaches it, then ${again}`
     break
   }
@@ -278,7 +261,7 @@ async function detachPeers(platform: PlatformApi, plan: TeardownPlan, result: Te
   let pending = plan.peers
   for (let round = 1; ; round++) {
     if (pending.length > 0) {
-      progress.start(`Detaching ${plan.addon.name} from ${apps(new Set(pending.map(peer => peer.app)).size)}${round > 1 ? ' attached meanwhile' : ''}`)
+      progress.start(`Detaching ${plan.key.name} from ${apps(new Set(pending.map(peer => peer.app)).size)}${round > 1 ? ' attached meanwhile' : ''}`)
       // eslint-disable-next-line no-await-in-loop
       const outcomes = await detachAll(platform, pending, round > 1)
       const failed = outcomes.filter(outcome => outcome.error)
@@ -292,7 +275,7 @@ async function detachPeers(platform: PlatformApi, plan: TeardownPlan, result: Te
     // here, before the destroy, saying what was done.
     try {
       // eslint-disable-next-line no-await-in-loop
-      pending = peersOf(await platform.attachmentsOf(plan.addon.id), plan.owner)
+      pending = peersOf(await platform.attachmentsOf(addonIdOf(plan)), plan.owner)
     } catch (error) {
       if (!(error instanceof PlatformError)) throw error
       return stopTeardown(plan, result, 'listing_failed', error.describe())
@@ -314,11 +297,11 @@ export async function executeTeardown(platform: PlatformApi, plan: TeardownPlan,
   const stopped = await detachPeers(platform, plan, result, progress)
   if (stopped) return stopped
 
-  progress.start(`Destroying ${plan.addon.name} on ${plan.owner}`)
+  progress.start(`Destroying ${plan.key.name} on ${plan.owner}`)
   let state: 'deprovisioned' | 'deprovisioning'
   try {
     // No force, on purpose: see the comment at the top of this file.
-    state = (await platform.destroyAddon(plan.owner, plan.addon.id)).pending ? 'deprovisioning' : 'deprovisioned'
+    state = (await platform.destroyAddon(plan.owner, addonIdOf(plan))).pending ? 'deprovisioning' : 'deprovisioned'
   } catch (error) {
     if (!isNotFound(error)) {
       if (!(error instanceof PlatformError)) throw error
@@ -331,20 +314,20 @@ export async function executeTeardown(platform: PlatformApi, plan: TeardownPlan,
 
   progress.stop(state === 'deprovisioning' ? 'accepted, deprovisioning' : 'done')
   if (state === 'deprovisioning' && options.wait) {
-    progress.start(`Waiting for ${plan.addon.name} to be deprovisioned`)
+    progress.start(`Waiting for ${plan.key.name} to be deprovisioned`)
     try {
-      await waitUntilGone(platform, plan.addon.id, options.poll ?? DEFAULT_POLL)
+      await waitUntilGone(platform, addonIdOf(plan), options.poll ?? DEFAULT_POLL)
     } catch (error) {
       if (!(error instanceof PlatformError)) throw error
       progress.stop('failed')
-      const waitAgain = `heroku addons:wait ${plan.addon.name}`
+      const waitAgain = `heroku addons:wait ${plan.key.name}`
       // Not complete: what --wait was asked to see did not happen, and the document says so (complete: false).
       return {
         ...result,
         complete: false,
         destroyed: {state},
         stopped: {
-          message: `The destroy of ${plan.addon.name} on ${plan.owner} was accepted and every peer is detached, but checking if it is gone failed: ${error.describe()}. ${waitAgain} waits for it.`,
+          message: `The destroy of ${plan.key.name} on ${plan.owner} was accepted and every peer is detached, but checking if it is gone failed: ${error.describe()}. ${waitAgain} waits for it.`,
           reason: 'wait_failed',
         },
       }

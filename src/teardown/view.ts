@@ -7,23 +7,23 @@ import type {
   DetachOutcome, PlannedDetach, TeardownPlan, TeardownResult,
 } from './teardown.js'
 
-import {type AddonJson, addonJson} from '../core/addon-json.js'
 import * as color from '../core/color.js'
 import {describeApiError} from '../core/platform-api.js'
+import {type KeyJson, keyJson} from '../key/model.js'
 import {teardownCommand} from './teardown.js'
 
 /** A planned detach in the --json document. */
 export interface DetachEntry {
   app: string
-  attachment: {id: string, name: string}
+  attachment: {id: null | string, name: string}
   config_var: string
 }
 
-/** The --json document. `plan` and `addon` are null when there was nothing to tear down; `results` on a dry run. */
+/** The --json document. `plan` and `key` are null when there was nothing to tear down; `results` on a dry run. */
 export interface TeardownDocument {
-  addon: AddonJson | null
   complete: boolean
   dry_run: boolean
+  key: KeyJson | null
   plan: null | {
     destroy: {addon: string, app: string, config_vars: string[]}
     owner_attachments: DetachEntry[]
@@ -41,20 +41,20 @@ const entry = ({app, attachment, configVar}: PlannedDetach): DetachEntry => ({ap
 const outcome = (detach: DetachOutcome) => ({...entry(detach), late: detach.late})
 
 export function nothingToTearDown(app: string): string {
-  return `${color.app(app)} owns no securekey add-on: nothing to tear down.`
+  return `${color.app(app)} owns no shared key (no securekey add-on, no self-managed key): nothing to tear down.`
 }
 
 export function planLines(plan: TeardownPlan): string[] {
-  const {addon, owner} = plan
+  const {key, owner} = plan
   const ownerVars = plan.destroy.configVars.length > 0 ? `removes ${plan.destroy.configVars.join(', ')} and restarts ${color.app(owner)}` : `nothing left on ${color.app(owner)} to remove`
   // A self-managed key has no add-on: its vars (and their records) are removed from each app, the owner's last.
-  const selfManaged = addon.plan === 'self-managed'
+  const selfManaged = key.kind === 'self-managed'
   const steps = [
     ...plan.peers.map(peer => `${selfManaged ? 'Remove' : `Detach ${color.attachment(peer.attachment.name)}`} from ${color.app(peer.app)}: removes ${peer.configVar} and restarts ${color.app(peer.app)}`),
-    selfManaged ? `Remove from ${color.app(owner)}, the owner: ${ownerVars}` : `Destroy ${color.addon(addon.name)} on ${color.app(owner)}: ${ownerVars}`,
+    selfManaged ? `Remove from ${color.app(owner)}, the owner: ${ownerVars}` : `Destroy ${color.addon(key.name)} on ${color.app(owner)}: ${ownerVars}`,
   ]
   return [
-    `Teardown of ${color.addon(addon.name)}${addon.plan ? ` (${addon.plan})` : ''}, owned by ${color.app(owner)}${plan.peers.length === 0 ? ', attached to no other app' : ''}:`,
+    `Teardown of ${key.kind === 'addon' ? color.addon(key.name) : color.name(key.name)} (${key.kind === 'addon' ? key.addon.plan?.name ?? 'securekey' : 'self-managed'}), owned by ${color.app(owner)}${plan.peers.length === 0 ? ', attached to no other app' : ''}:`,
     ...steps.map((step, index) => `  ${index + 1}. ${step}`),
   ]
 }
@@ -74,11 +74,11 @@ function detachLine(outcome: DetachOutcome): string {
 export function resultLines(plan: TeardownPlan, result: TeardownResult): string[] {
   const lines = [...result.detached, ...result.failed].sort((a, b) => Number(a.late) - Number(b.late)).map(outcome => detachLine(outcome))
   if (result.destroyed?.state === 'deprovisioned') {
-    const gone = plan.addon.plan === 'self-managed' ? `Removed ${plan.addon.name} from ${color.app(plan.owner)}` : `Destroyed ${color.addon(plan.addon.name)} on ${color.app(plan.owner)}`
+    const gone = plan.key.kind === 'self-managed' ? `Removed ${plan.key.name} from ${color.app(plan.owner)}` : `Destroyed ${color.addon(plan.key.name)} on ${color.app(plan.owner)}`
     lines.push(`${gone}: teardown complete.`)
   } else if (result.destroyed) {
-    const wait = color.code(`heroku addons:wait ${plan.addon.name}`)
-    lines.push(`Destroy of ${color.addon(plan.addon.name)} accepted: the provider is deprovisioning it. Every peer is detached; ${wait} (or --wait) waits until it is gone.`)
+    const wait = color.code(`heroku addons:wait ${plan.key.name}`)
+    lines.push(`Destroy of ${color.addon(plan.key.name)} accepted: the provider is deprovisioning it. Every peer is detached; ${wait} (or --wait) waits until it is gone.`)
   }
 
   return lines
@@ -87,15 +87,12 @@ export function resultLines(plan: TeardownPlan, result: TeardownResult): string[
 export function teardownDocument(plan: TeardownPlan | undefined, options: {dryRun: boolean, result?: TeardownResult}): TeardownDocument {
   const {dryRun, result} = options
   if (!plan) return {
-    addon: null, complete: true, dry_run: dryRun, plan: null, results: null,
+    complete: true, dry_run: dryRun, key: null, plan: null, results: null,
   }
-  const {id, name, owner, plan: planName, state} = plan.addon
   return {
-    addon: addonJson({
-      app: {name: owner}, id, name, plan: {name: planName}, state,
-    }),
     complete: result?.complete ?? false,
     dry_run: dryRun,
+    key: keyJson(plan.key),
     plan: {
       destroy: {addon: plan.destroy.addon, app: plan.destroy.app, config_vars: plan.destroy.configVars},
       owner_attachments: plan.ownerAttachments.map(detach => entry(detach)),

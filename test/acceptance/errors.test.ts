@@ -40,7 +40,7 @@ describe('errors with the real Heroku CLI', () => {
   it('prints the plugin\'s errors as Heroku\'s commands print theirs: "Error:" after the CLI\'s marker, no class name', () => {
     const {exitCode, stderr} = result('nothingNamed')
     expect(exitCode).to.equal(1)
-    expect(stderr).to.match(/^ › {3}Error: Name a securekey add-on or an app that holds one\.$/m)
+    expect(stderr).to.match(/^ › {3}Error: Name a shared key or an app that holds one\.$/m)
     expect(stderr).to.match(/^ › {5}\* heroku securekey:status -a <app>$/m)
     for (const printed of Object.values(results)) expect(printed.stderr).to.not.match(/\w+Error:/)
   })

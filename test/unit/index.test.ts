@@ -33,7 +33,7 @@ function importGraph(entry: string): {files: string[], packages: string[]} {
 describe('the package root (for app code)', () => {
   it('reaches only the key module and the rotation helper, and no package but node built-ins', () => {
     const graph = importGraph(path.join(src, 'index.ts'))
-    expect(graph.files).to.deep.equal(['index.ts', 'runtime/key.ts', 'runtime/rotation.ts'])
+    expect(graph.files).to.deep.equal(['index.ts', 'runtime/key.ts', 'runtime/phase.ts', 'runtime/rotation.ts'])
     expect(graph.packages.every(name => name.startsWith('node:')), graph.packages.join(', ')).to.equal(true)
   })
 

@@ -1,8 +1,9 @@
 import {Args} from '@oclif/core'
 
 import {
-  anyFailed, type AttachOutcome, checkAttachInput, executeAttach, previewAttach,
+  anyFailed, type AttachOutcome, attachTarget, checkAttachInput, executeAttach, planAttach, previewAttach,
 } from '../../attach/attach.js'
+import {attachSelfManaged} from '../../attach/self-managed.js'
 import {
   attachDocument, type AttachDocument, attachFailureMessage, attachOutcomeLines, attachPlanLines, attachWarnings, readBackFailureMessage,
 } from '../../attach/view.js'
@@ -11,7 +12,6 @@ import {terminalConfirmer} from '../../core/confirm.js'
 import {SecurekeyError} from '../../core/errors.js'
 import {flags} from '../../core/flags.js'
 import {prose} from '../../core/prose.js'
-import {attachSelfManaged, attachTarget} from '../../self-managed/attach.js'
 
 export default class Attach extends SecurekeyCommand {
   static args = {
@@ -64,15 +64,16 @@ One app failing does not stop the others; the exit code is non-zero if any faile
     }
     const peers = checkAttachInput(input)
     const confirmer = terminalConfirmer(input.confirm)
-    const target = await attachTarget(this.platform, input, peers)
+    const {configs, key} = await attachTarget(this.platform, input, peers)
     let outcome: AttachOutcome
-    if ('record' in target) {
-      outcome = await attachSelfManaged(this.platform, target, {
+    if (key.kind === 'self-managed') {
+      outcome = await attachSelfManaged(this.platform, {configs, key}, {
         as: input.as, confirmer, dryRun: flags['dry-run'], onPlan: plan => this.log(attachPlanLines(plan, flags['dry-run']).join('\n')), peers, progress: this.progress,
       })
     } else {
-      for (const line of attachPlanLines(target, flags['dry-run'])) this.log(line)
-      outcome = flags['dry-run'] ? await previewAttach(this.platform, target, confirmer) : await executeAttach(this.platform, target, confirmer, this.progress)
+      const plan = await planAttach(this.platform, key, input, peers)
+      for (const line of attachPlanLines(plan, flags['dry-run'])) this.log(line)
+      outcome = flags['dry-run'] ? await previewAttach(this.platform, plan, confirmer) : await executeAttach(this.platform, plan, confirmer, this.progress)
     }
 
     for (const line of attachOutcomeLines(outcome)) this.log(line)

@@ -5,10 +5,10 @@ import {flags} from '../../core/flags.js'
 import {prose} from '../../core/prose.js'
 import {pollSchedule} from '../../core/wait.js'
 import {provision} from '../../provision/provision.js'
+import {provisionSelfManaged} from '../../provision/self-managed.js'
 import {
   type ProvisionDocument, provisionDocument, provisionLines, selfManagedDocument, selfManagedLines,
 } from '../../provision/view.js'
-import {provisionSelfManaged} from '../../self-managed/provision.js'
 
 export default class Provision extends SecurekeyCommand {
   static description = prose`
@@ -37,7 +37,7 @@ An add-on still provisioning is reported with the command to wait for it; --wait
     another: flags.boolean({description: 'create another securekey add-on even though the app already owns one (give it its own --as)'}),
     app: flags.app({description: 'the app that owns (or will own) the add-on', required: true}),
     as: flags.string({description: 'attachment name on the app; the config var is NAME_KEY (default: the API\'s SECURE, so SECURE_KEY)'}),
-    confirm: flags.string({description: 'replace what holds the attachment name on this app without asking (the app\'s name)'}),
+    confirm: flags.string({description: 'replace what holds the name on this app without asking (the app\'s name; repeat with each peer\'s name to replace a shared self-managed key)', multiple: true}),
     'dry-run': flags.boolean({description: 'show what would be created; send no mutating request'}),
     name: flags.string({description: 'globally unique name for the add-on (default: chosen by Heroku, e.g. securekey-solid-14332)'}),
     plan: flags.string({default: 'fortnightly', description: 'securekey plan'}),
@@ -49,7 +49,7 @@ An add-on still provisioning is reported with the command to wait for it; --wait
 
   async run(): Promise<ProvisionDocument> {
     const {flags} = await this.parse(Provision)
-    const confirmer = terminalConfirmer(flags.confirm === undefined ? [] : [flags.confirm])
+    const confirmer = terminalConfirmer(flags.confirm ?? [])
     if (flags['self-managed']) {
       const outcome = await provisionSelfManaged(this.platform, {
         app: flags.app, as: flags.as, confirmer, dryRun: flags['dry-run'], progress: this.progress,
@@ -71,6 +71,6 @@ An add-on still provisioning is reported with the command to wait for it; --wait
       wait: flags.wait,
     })
     for (const line of provisionLines(outcome, flags.app)) this.log(line)
-    return provisionDocument(outcome)
+    return provisionDocument(outcome, flags.app)
   }
 }

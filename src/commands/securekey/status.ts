@@ -8,14 +8,14 @@ import {durationFlag, flags} from '../../core/flags.js'
 import {prose} from '../../core/prose.js'
 import {pollSchedule} from '../../core/wait.js'
 import {
-  addDetails, type AddonStatus, everyAddonInSync, notInSyncError, readStatus, statusTargets, waitForSync,
+  addDetails, everyKeyInSync, type KeyStatus, notInSyncError, readStatus, statusTargets, waitForSync,
 } from '../../status/status.js'
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000
 
 export default class Status extends SecurekeyCommand {
   static args = {
-    addon: Args.string({description: 'a securekey add-on: its name, UUID, or an attachment name on APP'}),
+    key: Args.string({description: 'the key: an add-on\'s name or UUID, or an attachment name or config var on APP (e.g. SECURE_KEY)'}),
   }
   static description = prose`
 For each securekey add-on (the one named, or every one APP owns or is attached to; without one, the self-managed key APP
@@ -66,13 +66,13 @@ low); HEROKU_SECUREKEY_WAIT_INTERVAL_MS sets the first pause.`
     const {args, flags} = await this.parse(Status)
     // The view (hux's table: @oclif/table, ink, react) only when there is a report to print: --help never loads it.
     const {renderStatus, statusDocument, waitStatus} = await import('../../status/view.js')
-    const addons = await statusTargets(this.platform, {addon: args.addon, app: flags.app})
-    let statuses: AddonStatus[]
+    const resolution = await statusTargets(this.platform, {app: flags.app, key: args.key})
+    let statuses: KeyStatus[]
     let waited: string | undefined
     if (flags.wait) {
       const timeoutMs = flags.timeout ?? DEFAULT_TIMEOUT_MS
       this.progress.start('Waiting until every app is in sync')
-      const result = await waitForSync(this.platform, addons, {
+      const result = await waitForSync(this.platform, resolution, {
         onPoll: (polled, next) => next !== undefined && this.progress.update(waitStatus(polled, next)), schedule: pollSchedule(), timeoutMs,
       })
       this.progress.stop(result.inSync ? 'every app is in sync' : `timed out after ${formatDuration(timeoutMs)}`)
@@ -80,12 +80,12 @@ low); HEROKU_SECUREKEY_WAIT_INTERVAL_MS sets the first pause.`
       if (!result.inSync) waited = formatDuration(timeoutMs)
       await addDetails(this.platform, statuses, {dynos: flags.dynos, history: flags.history})
     } else {
-      statuses = await readStatus(this.platform, addons, {dynos: flags.dynos, history: flags.history})
+      statuses = await readStatus(this.platform, resolution, {dynos: flags.dynos, history: flags.history})
     }
 
     const document = statusDocument(statuses)
     if (!this.jsonEnabled()) renderStatus(statuses)
-    if ((flags.check || flags.wait) && !everyAddonInSync(statuses)) {
+    if ((flags.check || flags.wait) && !everyKeyInSync(statuses)) {
       // The report is the point even when it fails the check: it is printed, then exit 1 with who is out of sync.
       throw notInSyncError(statuses, waited, document)
     }

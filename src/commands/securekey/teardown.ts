@@ -7,7 +7,7 @@ import {flags} from '../../core/flags.js'
 import {PlatformError} from '../../core/platform-api.js'
 import {prose} from '../../core/prose.js'
 import {pollSchedule} from '../../core/wait.js'
-import {executeSelfManagedTeardown, planSelfManagedTeardown, selfManagedTeardownTarget} from '../../self-managed/teardown.js'
+import {executeSelfManagedTeardown, planSelfManagedTeardown} from '../../teardown/self-managed.js'
 import {
   confirmTeardown, executeTeardown, planTeardown, teardownTarget,
 } from '../../teardown/teardown.js'
@@ -17,25 +17,25 @@ import {
 
 export default class Teardown extends SecurekeyCommand {
   static args = {
-    addon: Args.string({description: 'the securekey add-on (name or UUID); default: the one APP owns'}),
+    key: Args.string({description: 'the key: an add-on\'s name or UUID, or a self-managed key\'s config var; default: the one APP owns'}),
   }
   static description = prose`
 Shows the plan first (each peer, the config var it loses, the destroy), asks for the owner app's name (or --confirm),
 detaches every peer, lists the attachments again, and destroys the add-on on its owner without force, so that no app
 is cut off unannounced. If a step fails, nothing is destroyed and running the same command again finishes the job.
 On a self-managed key (no add-on) it removes the key var and its record from every peer, then from the owner.
-An app that owns no securekey add-on has nothing to tear down: that is not an error.
+An app that owns no shared key has nothing to tear down: that is not an error. When it owns several, name one.
 --wait polls from every 2 s, backing off to 30 s (HEROKU_SECUREKEY_WAIT_INTERVAL_MS sets the first pause).
 
 --json prints one document (also when the teardown stops; then complete is false and the exit code 1):
-  {"addon": {"app", "id", "name", "plan", "state"} | null, "complete", "dry_run",
+  {"key": {"kind", "name", "owner", "config_var", "addon": {"id", "plan", "state"} | null} | null, "complete", "dry_run",
    "plan": {"peers": [{"app", "attachment": {"id", "name"}, "config_var"}], "owner_attachments": [...],
             "destroy": {"addon", "app", "config_vars"}} | null,
    "results": {"detached": [{...peer, "late"}], "failed": [{...peer, "late", "error": {"id", "message", "status"}}],
                "destroyed": {"state": "deprovisioned" | "deprovisioning"} | null,
                "stopped": {"reason", "message"} | null} | null}
 
-addon and plan are null when the app owns nothing to tear down; results is null on a dry run.`
+key and plan are null when the app owns nothing to tear down; results is null on a dry run.`
   static enableJsonFlag = true
   static examples = [
     {command: '<%= config.bin %> <%= command.id %> -a service-1 --dry-run', description: 'show what would be detached and destroyed, changing nothing'},
@@ -54,27 +54,27 @@ addon and plan are null when the app owns nothing to tear down; results is null 
   async run(): Promise<TeardownDocument> {
     const {args, flags} = await this.parse(Teardown)
     const dryRun = flags['dry-run']
-    const target = await teardownTarget(this.platform, {addon: args.addon, app: flags.app}).catch((error: unknown) => {
+    const target = await teardownTarget(this.platform, {app: flags.app, key: args.key}).catch((error: unknown) => {
       if (!(error instanceof PlatformError)) throw error
       throw new PlatformError(error.status, error.id, `Finding what to tear down on ${flags.app} failed, so nothing was changed: ${error.message}`, error.resource)
     })
-    const key = target ? undefined : await selfManagedTeardownTarget(this.platform, flags.app)
-    if (!target && !key) {
+    if (!target) {
       this.log(nothingToTearDown(flags.app))
       return teardownDocument(undefined, {dryRun})
     }
 
-    const plan = target ? planTeardown(target.addon, target.attachments) : planSelfManagedTeardown(key!.record)
+    const {key} = target
+    const plan = key.kind === 'addon' ? planTeardown(key, target.attachments) : planSelfManagedTeardown(key)
     this.log(planLines(plan).join('\n'))
     if (dryRun) {
       // A --confirm naming another app contradicts the plan shown: refused, as a real run would.
-      checkConfirmations(flags.confirm === undefined ? [] : [flags.confirm], [plan.owner], {of: plan.addon.name})
+      checkConfirmations(flags.confirm === undefined ? [] : [flags.confirm], [plan.owner], {of: plan.key.name})
       this.log(dryRunLines(plan).join('\n'))
       return teardownDocument(plan, {dryRun})
     }
 
     await confirmTeardown(plan, terminalConfirmer(flags.confirm === undefined ? [] : [flags.confirm]))
-    const result = key
+    const result = key.kind === 'self-managed'
       ? await executeSelfManagedTeardown(this.platform, plan, {progress: this.progress})
       : await executeTeardown(this.platform, plan, {poll: pollSchedule(), progress: this.progress, wait: flags.wait})
     this.log(resultLines(plan, result).join('\n'))

@@ -9,6 +9,7 @@ import {
   anyFailed, type AttachOutcome, checkAttachInput, comparePeer, nameHolder, type PeerOutcome, planSteps, refuseOwnerAsPeer,
 } from '../../../src/attach/attach.js'
 import {ConfirmationRequiredError, SecurekeyError} from '../../../src/core/errors.js'
+import {addonKey} from '../../../src/key/model.js'
 import {fingerprint} from '../../../src/runtime/key.js'
 
 const A = 'A1'.repeat(32)
@@ -69,8 +70,8 @@ describe('attach', () => {
 
   describe('refuseOwnerAsPeer', () => {
     it('refuses attaching the add-on to its own owner', () => {
-      expect(() => refuseOwnerAsPeer(['service-2', 'service-1'], addon)).to.throw(SecurekeyError, 'service-1 owns securekey-solid-14332')
-      expect(() => refuseOwnerAsPeer(['service-2'], addon)).to.not.throw()
+      expect(() => refuseOwnerAsPeer(['service-2', 'service-1'], addonKey(addon))).to.throw(SecurekeyError, 'service-1 owns securekey-solid-14332')
+      expect(() => refuseOwnerAsPeer(['service-2'], addonKey(addon))).to.not.throw()
     })
   })
 

@@ -5,8 +5,9 @@ import {expect} from 'chai'
 
 import {SecurekeyError} from '../../../src/core/errors.js'
 import {PlatformError} from '../../../src/core/platform-api.js'
+import {latestFingerprint} from '../../../src/key/compare.js'
 import {
-  decideProvision, isPlanRejection, latestFingerprint, ownerAttachmentNames, planNotAvailable,
+  decideProvision, isPlanRejection, ownerAttachmentNames, planNotAvailable,
 } from '../../../src/provision/provision.js'
 import {fingerprint} from '../../../src/runtime/key.js'
 

@@ -9,6 +9,7 @@ import {
 import {
   type Attachment, mapPool, type PlatformApi, PlatformError,
 } from '../../../src/core/platform-api.js'
+import {addonKey, keyJson} from '../../../src/key/model.js'
 import {
   confirmTeardown, executeTeardown, MAX_DETACH_ROUNDS, planTeardown, teardownTarget,
 } from '../../../src/teardown/teardown.js'
@@ -80,6 +81,11 @@ class FakePlatform {
     return this.attachments.filter(attachment => attachment.app?.name === app)
   }
 
+  async configVars(app: string): Promise<Record<string, string>> {
+    this.calls.push(['configVars', app])
+    return {}
+  }
+
   async destroyAddon(app: string, addon: string): Promise<{addon: Heroku.AddOn, pending: boolean}> {
     this.calls.push(['destroyAddon', app, addon])
     if (this.destroyAnswer.error) throw this.destroyAnswer.error
@@ -109,7 +115,7 @@ class FakePlatform {
 
 const asPlatform = (fake: FakePlatform) => fake as unknown as PlatformApi
 const names = (calls: Call[]) => calls.map(call => call[0])
-const plan = (attachments: Attachment[] = [OWNED, ...PEERS]) => planTeardown(ADDON, attachments)
+const plan = (attachments: Attachment[] = [OWNED, ...PEERS]) => planTeardown(addonKey(ADDON), attachments)
 
 describe('teardown', () => {
   describe('planTeardown', () => {
@@ -126,8 +132,8 @@ describe('teardown', () => {
       const planned = plan()
       expect(planned.ownerAttachments.map(detach => detach.attachment.name)).to.deep.equal(['SECURE'])
       expect(planned.destroy).to.deep.equal({addon: 'securekey-solid-14332', app: 'service-1', configVars: ['SECURE_KEY']})
-      expect(planned.addon).to.include({
-        id: ADDON_ID, name: 'securekey-solid-14332', owner: 'service-1', plan: 'securekey:fortnightly',
+      expect(keyJson(planned.key)).to.deep.include({
+        addon: {id: ADDON_ID, plan: 'securekey:fortnightly', state: 'provisioned'}, kind: 'addon', name: 'securekey-solid-14332', owner: 'service-1',
       })
     })
 
@@ -196,15 +202,15 @@ describe('teardown', () => {
       const fake = new FakePlatform()
       fake.ownedBy.set('service-1', [ADDON, addonOf('service-1', 'heroku-postgresql', 'postgresql-a')])
       const target = await teardownTarget(asPlatform(fake), {app: 'service-1'})
-      expect(target?.addon.name).to.equal('securekey-solid-14332')
+      expect(target?.key.name).to.equal('securekey-solid-14332')
       expect(target?.attachments).to.have.length(3)
-      expect(fake.calls).to.deep.equal([['addonsOf', 'service-1'], ['attachmentsOf', ADDON_ID]])
+      expect(fake.calls).to.deep.equal([['addonsOf', 'service-1'], ['configVars', 'service-1'], ['attachmentsOf', ADDON_ID]])
     })
 
     it('finds a named add-on with a GET, without the resolve action', async () => {
       const fake = new FakePlatform()
       fake.addons.set('securekey-solid-14332', ADDON)
-      await teardownTarget(asPlatform(fake), {addon: 'securekey-solid-14332', app: 'service-1'})
+      await teardownTarget(asPlatform(fake), {app: 'service-1', key: 'securekey-solid-14332'})
       expect(names(fake.calls)).to.deep.equal(['addon', 'attachmentsOf'])
     })
 
@@ -217,7 +223,7 @@ describe('teardown', () => {
     it('refuses an add-on of another service, naming its service', async () => {
       const fake = new FakePlatform()
       fake.addons.set('postgresql-x', addonOf('service-1', 'heroku-postgresql', 'postgresql-x'))
-      const error = await teardownTarget(asPlatform(fake), {addon: 'postgresql-x', app: 'service-1'}).catch((error: unknown) => error)
+      const error = await teardownTarget(asPlatform(fake), {app: 'service-1', key: 'postgresql-x'}).catch((error: unknown) => error)
       expect(error).to.be.instanceOf(WrongServiceError)
       expect((error as Error).message).to.equal('postgresql-x is a heroku-postgresql add-on; securekey:teardown only removes securekey add-ons.')
     })
@@ -225,7 +231,7 @@ describe('teardown', () => {
     it('refuses a peer given as -a, naming the owner, the detach for that peer and the teardown on the owner', async () => {
       const fake = new FakePlatform()
       fake.addons.set('securekey-solid-14332', ADDON)
-      const error = await teardownTarget(asPlatform(fake), {addon: 'securekey-solid-14332', app: 'service-2'}).catch((error: unknown) => error)
+      const error = await teardownTarget(asPlatform(fake), {app: 'service-2', key: 'securekey-solid-14332'}).catch((error: unknown) => error)
       expect(error).to.be.instanceOf(NotOwnerError)
       expect((error as Error).message).to.equal([
         'securekey-solid-14332 belongs to service-1, not service-2.',

@@ -3,49 +3,35 @@
  * the pool; a peer already without them is skipped), read the owner's record again and remove any holder that joined
  * meanwhile, then remove the key and its record from the owner last. Any failure stops before the owner, which keeps
  * the record listing every holder: the same command, run again, finishes. Plan, preview, confirmation, output and
- * --json are teardown's own (teardown/), with the key named by its config var and plan `self-managed`.
+ * --json are teardown's own (teardown.ts), with the key named by its config var.
  */
 import type {
   DetachOutcome, PlannedDetach, TeardownPlan, TeardownResult,
-} from '../teardown/teardown.js'
+} from './teardown.js'
 
-import {NotFoundError} from '../core/errors.js'
 import {attachmentNameOf} from '../core/names.js'
 import {
   type ConfigVars, isNotFound, type PlatformApi, PlatformError,
 } from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
-import {stopTeardown} from '../teardown/teardown.js'
-import {configOf, ownedSelfManagedKey, type SelfManagedKey} from './holders.js'
+import {type SelfManagedKey} from '../key/model.js'
 import {
-  type Holder, isOwnerRecord, type OwnerRecord, parseRecord, recordVarOf,
-} from './record.js'
+  isOwnerRecord, parseRecord, type RecordEntry, recordVarOf,
+} from '../key/record.js'
+import {readConfig} from '../key/self-managed.js'
+import {stopTeardown} from './teardown.js'
 
-export const SELF_MANAGED_PLAN = 'self-managed'
-
-/** The self-managed key `app` owns, or undefined; a peer is refused, naming the owner (holders.ts). */
-export async function selfManagedTeardownTarget(platform: PlatformApi, app: string): Promise<SelfManagedKey | undefined> {
-  try {
-    return await ownedSelfManagedKey(platform, app, {command: 'securekey:teardown'})
-  } catch (error) {
-    // The add-on list answered for this app just before: a 404 here means no key to find, anything else is an answer.
-    if (error instanceof NotFoundError) return undefined
-    throw error
-  }
-}
-
-const detachOf = (holder: Holder): PlannedDetach => ({
-  app: holder.app, attachment: {id: '', name: attachmentNameOf(holder.var) ?? holder.var}, configVar: holder.var,
+const detachOf = (holder: RecordEntry): PlannedDetach => ({
+  app: holder.app, attachment: {id: null, name: attachmentNameOf(holder.var) ?? holder.var}, configVar: holder.var,
 })
 
 /** The plan (pure): every peer's var, then the owner's. */
-export function planSelfManagedTeardown(record: OwnerRecord): TeardownPlan {
+export function planSelfManagedTeardown(key: SelfManagedKey): TeardownPlan {
+  const {record} = key
   const peers = record.holders.map(holder => detachOf(holder)).sort((a, b) => a.app.localeCompare(b.app))
   return {
-    addon: {
-      id: '', name: record.var, owner: record.owner, plan: SELF_MANAGED_PLAN,
-    },
     destroy: {addon: record.var, app: record.owner, configVars: [record.var]},
+    key,
     owner: record.owner,
     ownerAttachments: [detachOf({app: record.owner, var: record.var})],
     peers,
@@ -75,7 +61,7 @@ export async function executeSelfManagedTeardown(platform: PlatformApi, plan: Te
   const result: TeardownResult = {complete: false, detached: [], failed: []}
   let pending = plan.peers
   for (let round = 1; pending.length > 0 && round <= 2; round++) {
-    progress.start(`Removing ${plan.addon.name} from ${pending.length} app${pending.length === 1 ? '' : 's'}${round > 1 ? ' that joined meanwhile' : ''}`)
+    progress.start(`Removing ${plan.key.name} from ${pending.length} app${pending.length === 1 ? '' : 's'}${round > 1 ? ' that joined meanwhile' : ''}`)
     // eslint-disable-next-line no-await-in-loop
     const outcomes = await platform.each(pending, detach => removeFrom(platform, detach, round > 1))
     const failed = outcomes.filter(outcome => outcome.error)
@@ -85,8 +71,8 @@ export async function executeSelfManagedTeardown(platform: PlatformApi, plan: Te
     if (failed.length > 0) return stopTeardown(plan, result, 'detach_failed')
     try {
       // eslint-disable-next-line no-await-in-loop
-      const owner = await configOf(platform, plan.owner)
-      const record = parseRecord(owner[recordVarOf(plan.addon.name)])
+      const owner = await readConfig(platform, plan.owner)
+      const record = parseRecord(owner[recordVarOf(plan.key.name)], {app: plan.owner, recordVar: recordVarOf(plan.key.name)})
       const done = new Set(result.detached.map(detach => `${detach.app}\n${detach.configVar}`))
       pending = record && isOwnerRecord(record) ? record.holders.map(holder => detachOf(holder)).filter(detach => !done.has(`${detach.app}\n${detach.configVar}`)) : []
     } catch (error) {
@@ -95,9 +81,9 @@ export async function executeSelfManagedTeardown(platform: PlatformApi, plan: Te
   }
 
   if (pending.length > 0) return stopTeardown(plan, result, 'still_attaching', pending.map(detach => detach.app).join(', '))
-  progress.start(`Removing ${plan.addon.name} from ${plan.owner}, its owner`)
+  progress.start(`Removing ${plan.key.name} from ${plan.owner}, its owner`)
   try {
-    await platform.setConfigVars(plan.owner, {[plan.addon.name]: null, [recordVarOf(plan.addon.name)]: null})
+    await platform.setConfigVars(plan.owner, {[plan.key.name]: null, [recordVarOf(plan.key.name)]: null})
   } catch (error) {
     progress.stop('failed')
     return stopTeardown(plan, result, 'destroy_failed', errorOf(error).message)

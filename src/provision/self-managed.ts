@@ -10,11 +10,13 @@ import {
 } from '../core/names.js'
 import {type PlatformApi} from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
-import {fingerprint, parseSecureKey} from '../runtime/key.js'
-import {configOf} from './holders.js'
+import {confirmCuttingOff} from '../key/guard.js'
+import {selfManagedKey} from '../key/model.js'
 import {
   formatRecord, isOwnerRecord, newKey, ownerRecord, parseRecord, recordVarOf,
-} from './record.js'
+} from '../key/record.js'
+import {readConfig} from '../key/self-managed.js'
+import {fingerprint, parseSecureKey} from '../runtime/key.js'
 
 export interface SelfManagedProvisionOptions {
   app: string
@@ -33,6 +35,8 @@ export interface SelfManagedProvisionOutcome {
   dryRun: boolean
   /** LATEST's fingerprint (absent on a dry run that would create). */
   fingerprint?: string
+  /** Peers of a replaced key, confirmed and now holding another key than the owner's. */
+  peersCutOff?: string[]
 }
 
 export async function provisionSelfManaged(platform: PlatformApi, options: SelfManagedProvisionOptions): Promise<SelfManagedProvisionOutcome> {
@@ -40,14 +44,18 @@ export async function provisionSelfManaged(platform: PlatformApi, options: SelfM
   checkAppName(app)
   const name = options.as === undefined ? DEFAULT_ATTACHMENT_NAME : checkAttachmentName(options.as)
   const configVar = configVarFor(name)
-  const config = await configOf(platform, app)
-  const record = parseRecord(config[recordVarOf(configVar)])
+  const config = await readConfig(platform, app)
+  const found = parseRecord(config[recordVarOf(configVar)], {app, recordVar: recordVarOf(configVar)})
+  const record = found && isOwnerRecord(found) && found.owner === app ? found : undefined
   const existing = parseSecureKey(config[configVar])
   const base = {app, configVar, dryRun}
-  if (record && isOwnerRecord(record) && record.owner === app && existing.ok) {
+  if (record && existing.ok) {
     return {...base, created: false, fingerprint: existing.pair.latest.fingerprint}
   }
 
+  // A broken key whose record lists peers: a new key cuts them off, so each must be confirmed (on a dry run too).
+  const rerun = `heroku securekey:provision -a ${app} --self-managed${options.as ? ` --as ${name}` : ''}`
+  const peers = record ? confirmCuttingOff(selfManagedKey(record), options.confirmer.confirmed, `setting a new ${configVar}`, rerun) : []
   if (dryRun) return {...base, created: false}
   let confirmedBy: ConfirmedBy | undefined
   if (configVar in config) {
@@ -61,9 +69,10 @@ export async function provisionSelfManaged(platform: PlatformApi, options: SelfM
   const progress = options.progress ?? silentProgress
   const value = `${newKey()},${newKey()}`
   progress.start(`Setting a new self-managed ${configVar} on ${app}`)
-  await platform.setConfigVars(app, {[configVar]: value, [recordVarOf(configVar)]: formatRecord(ownerRecord(app, configVar, (options.now?.() ?? new Date()).toISOString()))})
+  // The former peers stay listed, so status reports them (diverged) instead of forgetting them.
+  await platform.setConfigVars(app, {[configVar]: value, [recordVarOf(configVar)]: formatRecord(ownerRecord(app, configVar, (options.now?.() ?? new Date()).toISOString(), record?.holders ?? []))})
   progress.stop('done')
   return {
-    ...base, confirmedBy, created: true, fingerprint: fingerprint(value.split(',')[0]),
+    ...base, confirmedBy, created: true, fingerprint: fingerprint(value.split(',')[0]), peersCutOff: peers,
   }
 }

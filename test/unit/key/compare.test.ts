@@ -1,10 +1,10 @@
 /* eslint-disable camelcase -- the Platform API's and the --json document's snake_case fields */
 import {expect} from 'chai'
 
-import {fingerprint, parseSecureKey} from '../../../src/runtime/key.js'
 import {
-  compareDynos, compareHolders, compareKeys, type Comparison, type Holder, type HolderState, pickReference, type Reading, summaryLine,
-} from '../../../src/status/compare.js'
+  compareDynos, compareHolders, compareKeys, type Comparison, type HolderReading, type HolderState, pickReference, type Reading, summaryLine,
+} from '../../../src/key/compare.js'
+import {fingerprint, parseSecureKey} from '../../../src/runtime/key.js'
 
 const K1 = '1A'.repeat(32)
 const K2 = '2B'.repeat(32)
@@ -16,7 +16,7 @@ const value = (latest: string, previous: string) => `${latest},${previous}`
 const read = (text?: string): Reading => ({key: text === undefined ? undefined : parseSecureKey(text), kind: 'read'})
 const statesOf = (comparison: Comparison) => comparison.holders.map(holder => holder.state)
 const unreachable = (reason: string): Reading => ({kind: 'unreachable', reason})
-const holder = (app: string, reading: Reading, attachment = 'SECURE'): Holder => ({
+const holder = (app: string, reading: Reading, attachment = 'SECURE'): HolderReading => ({
   app, attachment, configVar: `${attachment}_KEY`, reading,
 })
 
@@ -99,7 +99,7 @@ describe('compare', () => {
     })
 
     describe('when the owner\'s value cannot be the reference', () => {
-      const ownerCases: Array<{owner: Holder | undefined, problem: RegExp, state: string, title: string}> = [
+      const ownerCases: Array<{owner: HolderReading | undefined, problem: RegExp, state: string, title: string}> = [
         {
           owner: holder('service-1', read()), problem: /SECURE_KEY on service-1 \(the owner\) is not set/, state: 'missing', title: 'missing',
         },

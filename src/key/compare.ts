@@ -1,3 +1,5 @@
+import type {Holder} from './model.js'
+
 /**
  * The cross-app comparison: what each holder of a securekey add-on has in its config var, against the owner's.
  * Pure: it sees parsed keys (fingerprints only), never a value.
@@ -16,7 +18,7 @@
  *                is missing, malformed or unreachable. Holders keep their own missing/malformed/unreachable state, and
  *                the summary says whether the readable peers at least agree with each other (`peers_agree`).
  */
-import type {ParsedSecureKey} from '../runtime/key.js'
+import {type MalformedReason, type ParsedSecureKey, parseSecureKey} from '../runtime/key.js'
 
 export type HolderState = 'ahead' | 'behind' | 'diverged' | 'in_sync' | 'malformed' | 'missing' | 'staged' | 'unknown' | 'unreachable'
 
@@ -40,10 +42,8 @@ export const STATE_LABELS: Record<HolderState, string> = {
 /** A holder's config as read: the parsed var (undefined when absent), or why the app could not be read. */
 export type Reading = {key: ParsedSecureKey | undefined, kind: 'read'} | {kind: 'unreachable', reason: string}
 
-export interface Holder {
-  app: string
-  attachment: string
-  configVar: string
+/** A holder with what its config var was read as. */
+export interface HolderReading extends Holder {
   reading: Reading
 }
 
@@ -137,12 +137,12 @@ export function compareKeys(keys: KeyPrints, reference: KeyPrints, staged?: stri
  * The owner's reference holder: on the owner app, preferring the attachment whose config var the add-on names
  * (`config_vars` on the add-on), else the first listed.
  */
-export function pickReference(holders: readonly Holder[], ownerApp: string, addonConfigVars: readonly string[] = []): Holder | undefined {
+export function pickReference(holders: readonly HolderReading[], ownerApp: string, addonConfigVars: readonly string[] = []): HolderReading | undefined {
   const onOwner = holders.filter(holder => holder.app === ownerApp)
   return onOwner.find(holder => addonConfigVars.includes(holder.configVar)) ?? onOwner[0]
 }
 
-function referenceOf(holder: Holder | undefined, ownerApp: string): Reference {
+function referenceOf(holder: HolderReading | undefined, ownerApp: string): Reference {
   if (!holder) return {app: ownerApp, reason: `${ownerApp} (the owner) has no attachment of this add-on`, state: 'missing'}
   const verdict = readingVerdict(holder.reading, holder.configVar)
   const keys = holder.reading.kind === 'read' ? printsOf(holder.reading.key) : undefined
@@ -158,7 +158,7 @@ export function sameKeys(a: KeyPrints, b: KeyPrints): boolean {
 }
 
 /** Compares every holder with the owner's reference and sums it up. */
-export function compareHolders(holders: readonly Holder[], ownerApp: string, addonConfigVars: readonly string[] = [], staged?: string): Comparison {
+export function compareHolders(holders: readonly HolderReading[], ownerApp: string, addonConfigVars: readonly string[] = [], staged?: string): Comparison {
   const referenceHolder = pickReference(holders, ownerApp, addonConfigVars)
   const reference = referenceOf(referenceHolder, ownerApp)
   const noReference = reference.keys ? undefined : `cannot compare: ${describeReferenceProblem(reference)}`
@@ -291,4 +291,16 @@ export function compareDynos(input: {
   return {
     currentRelease, onCurrentKey: dynos.length - staleCount, stale, total: dynos.length,
   }
+}
+
+/** Why `variable` on `app` holds no key pair: not set, or malformed. Never mentions the value. */
+export function keyProblem(variable: string, app: string, reason: MalformedReason): string {
+  return reason === 'empty' ? `${variable} is not set on ${app}` : `${variable} on ${app} is malformed (${reason})`
+}
+
+/** LATEST's fingerprint in `vars[variable]`, or why there is none. Never returns or mentions the value. */
+export function latestFingerprint(vars: Record<string, string>, variable: string, app: string): {fingerprint?: string, problem?: string} {
+  const parsed = parseSecureKey(vars[variable])
+  if (parsed.ok) return {fingerprint: parsed.pair.latest.fingerprint}
+  return {problem: keyProblem(variable, app, parsed.reason)}
 }

@@ -16,9 +16,9 @@
  */
 import type * as Heroku from '@heroku-cli/schema'
 
-import {AmbiguousError, NotFoundError, WrongServiceError} from './errors.js'
-import {ATTACHMENT_NAME} from './names.js'
-import {isNotFound, type PlatformApi, PlatformError} from './platform-api.js'
+import {AmbiguousError, NotFoundError, WrongServiceError} from '../core/errors.js'
+import {ATTACHMENT_NAME} from '../core/names.js'
+import {isNotFound, type PlatformApi, PlatformError} from '../core/platform-api.js'
 
 export const SECUREKEY_SERVICE = 'securekey'
 

@@ -1,64 +1,49 @@
-/**
- * attach on a self-managed key: the owner's value is copied to NAME_KEY on each peer, with a pointer record back to the
- * owner, in one release per peer; then the owner's record lists the new holders (one release on the owner). A var that
- * already exists on a peer and is not this key needs a confirmation, exactly like a taken attachment name. The output
- * has attach's shapes (AttachOutcome): the "add-on" is the key, named by its config var, plan `self-managed`.
- */
-import type * as Heroku from '@heroku-cli/schema'
-
-import {
-  type AttachInput, type AttachOutcome, type AttachPlan, compareAttached, type PeerOutcome, planAttach, refuseOwnerAsPeer,
-} from '../attach/attach.js'
 import {confirmAction, type Confirmer} from '../core/confirm.js'
-import {ConfirmationRequiredError, NotFoundError} from '../core/errors.js'
+import {ConfirmationRequiredError, SecurekeyError} from '../core/errors.js'
 import {configVarFor, defaultAttachmentName} from '../core/names.js'
 import {describeFailure, type PlatformApi} from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
-import {configOf, ownedSelfManagedKey, type SelfManagedKey} from './holders.js'
-import {
-  formatRecord, type OwnerRecord, peerRecord, recordVarOf,
-} from './record.js'
-
-/** The key as attach's plan shows an add-on: named by its config var, plan `self-managed`. */
-export const keyAsAddon = (record: OwnerRecord): Heroku.AddOn => ({
-  app: {name: record.owner}, name: record.var, plan: {name: 'self-managed'},
-} as Heroku.AddOn)
-
+import {keyProblem} from '../key/compare.js'
+import {type ConfigCache, type SelfManagedKey} from '../key/model.js'
+import {rotationInProgress, updateRecord} from '../key/record-write.js'
+import {formatRecord, peerRecord, recordVarOf} from '../key/record.js'
+import {rotationUnderWay} from '../key/rotation-state.js'
+import {readConfig} from '../key/self-managed.js'
+import {parseSecureKey} from '../runtime/key.js'
 /**
- * What attach acts on: the add-on (attach's own plan), or, when `--from OWNER` owns no securekey add-on, the
- * self-managed key it owns (ADDON, if given, names it by its config var). Asked in that order, so an add-on attach
- * costs no extra request.
+ * attach on a self-managed key: the owner's value is copied to NAME_KEY on each peer, with a pointer record back to the
+ * owner, in one release per peer; then the owner's record lists the new holders (one release on the owner). A var that
+ * already exists on a peer and is not this key needs a confirmation, exactly like a taken attachment name. The record
+ * is changed through record-write.ts, so two attaches at once both end listed, and no peer joins a rotation midway.
  */
-export async function attachTarget(platform: PlatformApi, input: AttachInput, peers: string[]): Promise<AttachPlan | SelfManagedKey> {
-  try {
-    return await planAttach(platform, input, peers)
-  } catch (error) {
-    if (!(error instanceof NotFoundError) || !input.from) throw error
-    // ADDON may name the key by its config var when the owner holds several (SECURE_KEY --from service-1).
-    const key = await ownedSelfManagedKey(platform, input.from, {command: 'securekey:attach', keyVar: input.addon}).catch((error_: unknown) => {
-      if (error_ instanceof NotFoundError) return
-      throw error_
-    })
-    if (!key) throw error
-    return key
-  }
-}
+import {
+  type AttachOutcome, type AttachPlan, compareAttached, type PeerOutcome, refuseOwnerAsPeer,
+} from './attach.js'
 
-export async function attachSelfManaged(platform: PlatformApi, key: SelfManagedKey, options: {
+export async function attachSelfManaged(platform: PlatformApi, target: {configs: ConfigCache, key: SelfManagedKey}, options: {
   as?: string, confirmer: Confirmer, dryRun: boolean, onPlan?: (plan: AttachPlan) => void, peers: string[], progress?: Progress,
 }): Promise<AttachOutcome> {
+  const {key} = target
   const {record} = key
-  const addon = keyAsAddon(record)
-  refuseOwnerAsPeer(options.peers, addon)
+  refuseOwnerAsPeer(options.peers, key)
   const name = options.as ?? defaultAttachmentName(record.owner)
   const configVar = configVarFor(name)
-  const ownerValue = key.configs.get(record.owner)?.[record.var]
-  const configs = await platform.each(options.peers, app => configOf(platform, app))
+  // A peer joining while a rotation runs would keep the old pair while the others move on: refused (record-write.ts).
+  if (rotationUnderWay(record)) throw rotationInProgress(record, `attaching ${options.peers.join(', ')}`)
+  const ownerValue = (await readConfig(platform, record.owner, target.configs))[record.var]
+  const ownerKey = parseSecureKey(ownerValue)
+  if (!ownerKey.ok) {
+    throw new SecurekeyError(`${keyProblem(record.var, record.owner, ownerKey.reason)}, so there is no key to share; nothing was changed. Check it with heroku securekey:status ${record.var} -a ${record.owner}.`, {
+      suggestions: [`heroku securekey:status ${record.var} -a ${record.owner}`],
+    })
+  }
+
+  const configs = await platform.each(options.peers, app => readConfig(platform, app, target.configs))
   const peerConfig = new Map(options.peers.map((app, index) => [app, configs[index]]))
   const attached = (app: string) => record.holders.some(holder => holder.app === app && holder.var === configVar) && peerConfig.get(app)?.[configVar] === ownerValue
   const plan: AttachPlan = {
-    addon,
     configVar,
+    key,
     name,
     owner: record.owner,
     ownerConfigVar: record.var,
@@ -87,7 +72,7 @@ export async function attachSelfManaged(platform: PlatformApi, key: SelfManagedK
     if (step.action === 'already_attached') return {app: step.app, configVar, status: 'already_attached'}
     try {
       const confirmedBy = taken(step.app) ? await confirmAction({app: step.app, rerun: rerun(step.app), warning: warning(step.app)}, options.confirmer) : undefined
-      await platform.setConfigVars(step.app, {[configVar]: ownerValue ?? null, [recordVarOf(configVar)]: formatRecord(peerRecord(record.owner, record.var))})
+      await platform.setConfigVars(step.app, {[configVar]: ownerValue!, [recordVarOf(configVar)]: formatRecord(peerRecord(record.owner, record.var))})
       return {
         app: step.app, configVar, confirmedBy, status: 'attached',
       }
@@ -99,9 +84,11 @@ export async function attachSelfManaged(platform: PlatformApi, key: SelfManagedK
   })
   const added = results.filter(peer => peer.status === 'attached' && !record.holders.some(holder => holder.app === peer.app && holder.var === configVar))
   if (added.length > 0) {
-    const holders = [...record.holders.filter(holder => !added.some(peer => peer.app === holder.app && holder.var === configVar)), ...added.map(peer => ({app: peer.app, var: configVar}))]
+    const lists = (holders: ReadonlyArray<{app: string, var: string}>) => added.every(peer => holders.some(holder => holder.app === peer.app && holder.var === configVar))
     try {
-      await platform.setConfigVars(record.owner, {[recordVarOf(record.var)]: formatRecord({...record, holders})})
+      await updateRecord(platform, record.owner, record.var, current => ({
+        ...current, holders: [...current.holders.filter(holder => !added.some(peer => peer.app === holder.app)), ...added.map(peer => ({app: peer.app, var: configVar}))],
+      }), {holds: current => lists(current.holders), what: `attaching ${added.map(peer => peer.app).join(', ')}`})
     } catch (error) {
       for (const peer of added) Object.assign(peer, {message: `the owner's record could not list it (${describeFailure(error)}); run the same command again`, status: 'failed'})
     }
