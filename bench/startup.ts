@@ -17,8 +17,9 @@
  *    Wall time of each process (the targets are on it) and its CPU time (bench/cpu-usage.mjs), which a loaded machine
  *    disturbs much less.
  * 4. The breakdown: cumulative import times, in a fresh node, of what each command module pulls in: from the installed
- *    plugin's directory (its own copies of @oclif/core, @heroku-cli/command, @heroku/heroku-cli-util) and from the
- *    Heroku CLI's directory (addons:info's module).
+ *    plugin's directory (its own @oclif/core; @heroku-cli/command and @heroku/heroku-cli-util are the CLI's, see
+ *    src/core/cli-libraries.ts) and from the Heroku CLI's directory (addons:info's module). Also the size on disk of
+ *    what the install added (du of the CLI's plugins directory) and whether @sentry/node is among it.
  *
  * bench/network-guard.mjs is preloaded into every process: nothing but 127.0.0.1 is reachable, except the npm
  * registry's host during step 2 (BENCH_NETWORK_ALLOW). Writes its section of bench/RESULTS.md. About 3 minutes on 2
@@ -246,7 +247,14 @@ async function main(): Promise<void> {
     const installS = (performance.now() - installStarted) / 1000
     const plugins = await heroku(['plugins'])
     console.log(`installed in ${installS.toFixed(0)} s: ${plugins.stdout.trim()}`)
-    const pluginDir = join(home, '.local', 'share', 'heroku', 'node_modules', 'heroku-securekey')
+    const pluginsDir = join(home, '.local', 'share', 'heroku', 'node_modules')
+    const pluginDir = join(pluginsDir, 'heroku-securekey')
+    // What the install put on disk: the plugin and every dependency npm placed beside it (the CLI's own modules are elsewhere).
+    const installedMb = Number(sh('du', ['-sk', pluginsDir], root).split('\t')[0]) / 1024
+    const installedPackages = sh('find', [pluginsDir, '-name', 'package.json', '-path', '*/node_modules/*', '-not', '-path', '*/node_modules/*/node_modules/*/node_modules/*'], root)
+    .split('\n').filter(line => /node_modules\/(?:@[^/]+\/)?[^/@]+\/package\.json$/.test(line)).length
+    const sentry = existsSync(join(pluginsDir, '@sentry', 'node'))
+    console.log(`installed: ${installedMb.toFixed(0)} MB, ${installedPackages} packages, @sentry/node ${sentry ? 'present' : 'absent'}`)
     const installed = JSON.parse(readFileSync(join(pluginDir, 'package.json'), 'utf8')) as {files?: string[]}
     if (!installed.files?.includes('oclif.manifest.json') || !existsSync(join(pluginDir, 'oclif.manifest.json'))) {
       throw new Error(`the installed plugin has no oclif.manifest.json (${pluginDir})`)
@@ -265,10 +273,8 @@ async function main(): Promise<void> {
     const inPlugin = (path: string) => join(pluginDir, path)
     const pluginImports = importSteps(pluginDir, [
       {label: '@oclif/core (the plugin\'s own copy)', specifier: '@oclif/core'},
-      {label: '+ @sentry/node (imported by @heroku-cli/command\'s credential-manager telemetry)', specifier: '@sentry/node'},
-      {label: '+ @heroku-cli/command (the rest of it)', specifier: '@heroku-cli/command'},
       {label: '+ dist/commands/securekey/status.js (the rest of what it imports: what --help loads)', specifier: inPlugin('dist/commands/securekey/status.js')},
-      {label: '+ @heroku/heroku-cli-util/hux (@oclif/table, ink, react: status\'s table, imported in run())', specifier: '@heroku/heroku-cli-util/hux'},
+      {label: '+ dist/status/view.js (the table and colours, imported in run(); the colours are the CLI\'s in the CLI)', specifier: inPlugin('dist/status/view.js')},
     ])
     const cliImports = importSteps(herokuRoot, [
       {label: '@oclif/core', specifier: '@oclif/core'},
@@ -299,8 +305,9 @@ async function main(): Promise<void> {
 
 Run on ${new Date().toISOString().slice(0, 10)}: ${machine}; ${cliVersion}; the plugin packed from ${packedFrom};
 load average ${os.loadavg().map(l => l.toFixed(1)).join(' ')} at the end; whole run ${totalS.toFixed(0)} s (pack ${packS.toFixed(0)} s,
-\`heroku plugins:install file:….tgz\` ${installS.toFixed(0)} s with the dependencies from ${new URL(npmRegistry).hostname}). The installed
-plugin has oclif.manifest.json (listed in its package.json's files). Wall time of the whole \`heroku\` process, ms: median
+\`heroku plugins:install file:….tgz\` ${installS.toFixed(0)} s with the dependencies from ${new URL(npmRegistry).hostname}). Installed:
+${installedMb.toFixed(0)} MB in the CLI's plugins directory (\`du\`), ${installedPackages} packages, @sentry/node ${sentry ? 'among them' : 'not among them'}. The
+installed plugin has oclif.manifest.json (listed in its package.json's files). Wall time of the whole \`heroku\` process, ms: median
 (min–max) of ${PAIRS} runs taken in alternation A B A B after one warm-up each; "per pair" is A/B within each pair; CPU is
 the median user + system time of the same runs. The targets are on wall time. The timed runs reach only 127.0.0.1.
 
@@ -314,7 +321,9 @@ Every run, wall ms (A, then B): --help: ${list(help.as)} / ${list(help.bs)}; sta
 Where it goes: cumulative import times in a fresh \`node\`, median of ${IMPORT_RUNS} (each row: what it adds to the rows above it).
 Both commands' modules are imported for --help too: their \`--app\` flag has a dynamic default (HEROKU_APP, git remotes),
 so oclif loads the command to show it. In the CLI process, the CLI's own @oclif/core, @heroku-cli/command and
-@sentry/node are already loaded by its init hooks before any command module; the plugin resolves its own copies.
+@sentry/node are already loaded by its init hooks before any command module; the plugin takes @heroku-cli/command and
+@heroku/heroku-cli-util from the CLI (src/core/cli-libraries.ts: optional peer dependencies, not installed with it), so
+of these only @oclif/core is its own copy.
 
 | from the installed plugin's directory | wall ms | CPU ms |
 |---|---:|---:|

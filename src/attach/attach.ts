@@ -91,7 +91,7 @@ export interface AttachOutcome {
   plan: AttachPlan
 }
 
-const PURPOSE = 'securekey:attach shares securekey add-ons only; use heroku addons:attach for other services'
+const PURPOSE = 'securekey:attach shares securekey add-ons only; use heroku addons:attach <addon> -a <app> for other services'
 
 /** Checks everything typed before any request (pure); returns the peers without duplicates. */
 export function checkAttachInput(input: AttachInput): string[] {
@@ -100,12 +100,17 @@ export function checkAttachInput(input: AttachInput): string[] {
   if (input.as !== undefined) checkAttachmentName(input.as)
   const peers = [...new Set(input.peers)]
   for (const peer of peers) checkAppName(peer)
-  if (peers.length === 0) throw new SecurekeyError('Name at least one app to attach to with -a, e.g. heroku securekey:attach --from service-1 -a service-2.')
+  if (peers.length === 0) {
+    throw new SecurekeyError('Name at least one app to attach to with -a.', {
+      suggestions: [`heroku securekey:attach ${input.addon ?? `--from ${input.from ?? '<owner-app>'}`} -a <other-app>`],
+    })
+  }
+
   checkConfirmations(input.confirm, peers)
 
   if (!input.addon && !input.from) {
     throw new SecurekeyError('Name the key to attach, or the app that owns it with --from.', {
-      suggestions: [`heroku securekey:attach --from <owner app> -a ${peers[0]}`, `heroku securekey:attach <add-on> -a ${peers[0]}`],
+      suggestions: [`heroku securekey:attach --from <owner-app> -a ${peers[0]}`, `heroku securekey:attach <addon> -a ${peers[0]}`],
     })
   }
 
@@ -126,9 +131,9 @@ export function planSteps(peers: string[], attachments: Attachment[], name: stri
 export function refuseOwnerAsPeer(peers: string[], key: SharedKey): void {
   const {owner} = key
   if (peers.includes(owner)) {
-    const others = peers.filter(peer => peer !== owner)
+    const others = peers.filter(peer => peer !== owner).join(' -a ') || '<other-app>'
     throw new SecurekeyError(`${owner} owns ${describeKey(key)} and holds its key already; attach it to the other apps only.`, {
-      suggestions: [`heroku securekey:attach --from ${owner} -a ${others.length > 0 ? others.join(' -a ') : '<other app>'}`],
+      suggestions: [`heroku securekey:attach --from ${owner} -a ${others}`],
     })
   }
 }

@@ -4,8 +4,7 @@
  * fingerprints only; no key value reaches this file.
  */
 /* eslint-disable camelcase -- the --json documents use the Platform API's snake_case */
-import * as color from '@heroku/heroku-cli-util/color'
-
+import * as color from '../core/color.js'
 import {type KeyJson, keyJson} from '../key/model.js'
 import {
   type AttachOutcome, type AttachPlan, peerFailed, type PeerOutcome,

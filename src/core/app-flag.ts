@@ -62,6 +62,11 @@ export const app = Flags.custom<string>({
   },
   description: 'app to run command against',
   env: 'HEROKU_APP',
+  async parse(input) {
+    // An empty -a '' (an unset variable in a script, often) would otherwise reach the API as /apps//...
+    if (input.trim() === '') throw new Errors.CLIError('--app is empty: name an app, as in -a <app>.', {exit: 2})
+    return input
+  },
 })
 
 export const remote = Flags.custom<string>({

@@ -12,6 +12,8 @@ import type {APIClient} from '@heroku-cli/command'
 import {Command} from '@oclif/core'
 import {ux} from '@oclif/core/ux'
 
+import {loadColorLibrary, loadCommandLibrary, useCliRoot} from './cli-libraries.js'
+import {useColors} from './color.js'
 import {SecurekeyError} from './errors.js'
 import {PlatformApi, PlatformError} from './platform-api.js'
 import {type Progress} from './progress.js'
@@ -56,16 +58,21 @@ export function stderrProgress(terminal = Boolean(process.stderr.isTTY)): Progre
 /** HEROKU_DEBUG=1 or true, as @heroku-cli/command reads it. */
 const on = (value: string | undefined): boolean => value === '1' || value?.toUpperCase() === 'TRUE'
 
-/** A failed API call as the CLIError oclif prints: Heroku's message, its id and status. */
+/** A failed API call as the CLIError oclif prints: Heroku's message, its id and status; `Error ID:` where asked for. */
 function asCliError(error: unknown): unknown {
   if (error instanceof PlatformError) return new SecurekeyError(error.describe())
+  if (error instanceof SecurekeyError && error.apiErrorId) {
+    return new SecurekeyError(`${error.message}\n\nError ID: ${error.apiErrorId}`, {exit: error.exit, id: error.id, suggestions: error.suggestions})
+  }
+
   return error
 }
 
 /**
  * The base of every command. It builds @heroku-cli/command's APIClient (host, token, credential store, two-factor
  * prompts: all of it that library's) in init(), importing the library there: at the top of a command module it would
- * load its credential manager and @sentry/node, about 0.5 s, even for `--help` (bench/RESULTS.md).
+ * load its credential manager and @sentry/node, about 0.5 s, even for `--help` (bench/RESULTS.md). Inside the Heroku
+ * CLI the library is the copy the CLI already loaded (cli-libraries.ts), as are the colours (color.ts).
  */
 export abstract class SecurekeyCommand extends Command {
   protected readonly progress: Progress = stderrProgress()
@@ -91,7 +98,12 @@ export abstract class SecurekeyCommand extends Command {
 
   async init(): Promise<void> {
     await super.init()
-    const {APIClient} = await import('@heroku-cli/command')
+    useCliRoot(this.config.root)
+    // Without Heroku's colours the output is plain, as when it is not a terminal; without its API client nothing works.
+    const [command, colors] = await Promise.all([loadCommandLibrary(), loadColorLibrary().catch(() => {})])
+    this.debug(`@heroku-cli/command from the ${command.from} (${command.url}), colours from ${colors ? `the ${colors.from} (${colors.url})` : 'nowhere'}`)
+    if (colors) useColors(colors.library)
+    const {APIClient} = command.library
     this.client = new APIClient(this.config, {debug: on(process.env.HEROKU_DEBUG), debugHeaders: on(process.env.HEROKU_DEBUG_HEADERS)})
     await this.client.getAuth()
   }

@@ -14,12 +14,14 @@
  * The request is always tried once without `confirm`, so a replacement only ever happens when the API says one is
  * needed and the user agreed to it for that very app.
  */
-// hux (its index pulls in @oclif/table, ink and react) is imported only when a person is asked: the command modules
-// import this file (status too, through attach/self-managed), and --help and --confirm runs need none of it.
+// hux (its index pulls in @oclif/table, ink and react) is imported only when a person is asked, from the running CLI
+// (cli-libraries.ts): the command modules import this file (status too, through attach/self-managed), and --help and
+// --confirm runs need none of it.
 import type {prompt} from '@heroku/heroku-cli-util/hux'
 
 import {ux} from '@oclif/core/ux'
 
+import {loadHuxLibrary} from './cli-libraries.js'
 import {ConfirmationRequiredError} from './errors.js'
 import {PlatformError} from './platform-api.js'
 
@@ -57,7 +59,7 @@ export function checkConfirmations(confirmed: readonly string[], apps: readonly 
   }
 }
 
-const lazyPrompt: typeof prompt = async (...args) => (await import('@heroku/heroku-cli-util/hux')).prompt(...args)
+const lazyPrompt: typeof prompt = async (...args) => (await loadHuxLibrary()).library.prompt(...args)
 
 export function terminalConfirmer(confirmed: readonly string[] = []): Confirmer {
   return {confirmed, interactive: Boolean(process.stdin.isTTY), prompt: lazyPrompt}
@@ -86,7 +88,7 @@ export async function confirmAction(request: ConfirmationRequest, confirmer: Con
 }
 
 async function ask(request: ConfirmationRequest, confirmer: Confirmer): Promise<void> {
-  const {confirmCommand} = await import('@heroku/heroku-cli-util/hux')
+  const {confirmCommand} = (await loadHuxLibrary()).library
   const question = () => confirmCommand({
     abortedMessage: `Nothing was changed on ${request.app}.`,
     comparison: request.app,

@@ -1,6 +1,9 @@
 /**
- * Durations as users type them (`90s`, `5m`, `1h30m`, `2d`, `500ms`; a bare number means seconds) and as the CLI
- * prints them back. Pure.
+ * Durations as users type them (`90s`, `5m`, `1h30m`, `2d`, `500ms`) and as the CLI prints them back. Pure.
+ *
+ * Every amount carries its unit: a bare `14` is refused, not read as seconds, since for `--if-older-than 14` the user
+ * almost certainly meant days and for `--timeout 10` minutes. The one place that takes a bare number is the hidden
+ * HEROKU_SECUREKEY_WAIT_INTERVAL_MS (milliseconds, by its name; wait.ts).
  */
 const UNIT_MS: Record<string, number> = {
   d: 86_400_000,
@@ -13,15 +16,17 @@ const UNIT_MS: Record<string, number> = {
 const PART = /(\d+(?:\.\d+)?)(ms|[dhms])/g
 const WHOLE = /^(?:\d+(?:\.\d+)?(?:ms|[dhms]))+$/
 
-/** Milliseconds for `text`, or undefined when it is not a duration. */
+/** Milliseconds for `text`, or undefined when it is not a duration (a number without a unit included). */
 export function parseDuration(text: string): number | undefined {
   const input = text.trim().toLowerCase().replaceAll(/\s+/g, '')
-  if (/^\d+(?:\.\d+)?$/.test(input)) return Math.round(Number(input) * 1000)
   if (!WHOLE.test(input)) return undefined
   let total = 0
   for (const [, amount, unit] of input.matchAll(PART)) total += Number(amount) * UNIT_MS[unit]
   return Math.round(total)
 }
+
+/** Whether `text` is a plain number, which a duration flag refuses asking for a unit. */
+export const isBareNumber = (text: string): boolean => /^\d+(?:\.\d+)?$/.test(text.trim())
 
 /** `5m`, `1h30m`, `13d 4h`, `90s`, `250ms`: the two largest units, rounded down. */
 export function formatDuration(ms: number): string {

@@ -34,6 +34,11 @@ export type ErrorId = 'ambiguous' | 'changed_meanwhile' | 'confirmation_required
 	| 'not_found' | 'not_in_sync' | 'not_managed' | 'not_owner' | 'rotation_in_progress' | 'securekey' | 'stopped' | 'unauthorized' | 'wrong_service'
 
 export interface SecurekeyErrorOptions {
+  /**
+   * The Heroku API's error id behind this error, printed as `Error ID: <id>` under the message as Heroku's commands
+   * print it (stderr only: --json's document has the plugin's `id`).
+   */
+  apiErrorId?: string
   /** The command's --json document, printed instead of the error document. */
   document?: unknown
   exit?: number
@@ -42,15 +47,20 @@ export interface SecurekeyErrorOptions {
 }
 
 export class SecurekeyError extends Errors.CLIError {
+  readonly apiErrorId?: string
   readonly document?: unknown
   readonly exit: number
   readonly id: ErrorId
   declare suggestions: string[]
 
+  /**
+   * oclif prints an error as `<name>: <message>`, so `name` stays CLIError's `Error`: under the Heroku CLI every
+   * message then reads ` ›   Error: …` as the CLI's own commands do, never with a class name.
+   */
   constructor(message: string, options: SecurekeyErrorOptions = {}) {
     const suggestions = options.suggestions ?? []
     super(message, {exit: options.exit ?? 1, suggestions: suggestions.length > 0 ? suggestions : undefined})
-    this.name = 'SecurekeyError'
+    this.apiErrorId = options.apiErrorId
     this.document = options.document
     this.exit = options.exit ?? 1
     this.id = options.id ?? 'securekey'

@@ -71,7 +71,7 @@ export function checkAttachmentName(name: string, flag = '--as'): string {
 /** Refuses what can be neither an add-on's name nor its UUID. */
 export function checkAddonName(name: string, what = 'add-on name'): string {
   if (ADDON_NAME.test(name) || UUID.test(name)) return name
-  throw new InvalidInputError(`${JSON.stringify(name)} is not a valid ${what}: add-on names start with a letter and hold letters, digits, - and _ (e.g. securekey-solid-14332).`, {
+  throw new InvalidInputError(`${JSON.stringify(name)} is not a valid ${what}: add-on names start with a letter and hold letters, digits, - and _, as heroku addons lists them.`, {
     suggestions: ['heroku addons --all'],
   })
 }

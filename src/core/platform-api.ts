@@ -11,8 +11,7 @@
 import type {APIClient} from '@heroku-cli/command'
 import type * as Heroku from '@heroku-cli/schema'
 
-import {createRequire} from 'node:module'
-
+import {requireBeside} from './cli-libraries.js'
 import {pause} from './wait.js'
 
 export type ConfigVars = Record<string, string>
@@ -102,14 +101,15 @@ type DebugHooks = {_debugRequest?: DebugHook, _debugResponse?: DebugHook, secure
  * option to skip bodies). So, once per process, on the prototype APIClient's HTTP class inherits them from, both
  * hooks run with the body (and the proxy agent, which can hold proxy credentials) hidden for the duration of the call:
  * method, URL, status, timing and HEROKU_DEBUG_HEADERS' redacted headers stay. If a later http-call renamed the hooks,
- * fail closed: the `http` debug namespaces are switched off rather than risk printing a key.
+ * fail closed: the `http` debug namespaces are switched off (in the `debug` module beside the @heroku-cli/command in
+ * use, the CLI's one inside the CLI) rather than risk printing a key.
  */
 export function quietHttpDebug(heroku: Pick<APIClient, 'http'>): void {
   let proto = (heroku.http as unknown as undefined | {prototype?: DebugHooks})?.prototype ?? null
   while (proto && !Object.hasOwn(proto, '_debugResponse')) proto = Object.getPrototypeOf(proto) as DebugHooks | null
   if (proto?.securekeyQuiet) return
   if (!proto || typeof proto._debugRequest !== 'function' || typeof proto._debugResponse !== 'function') {
-    const debug = createRequire(import.meta.url)('debug') as {disable(): string, enable(namespaces: string): void}
+    const debug = requireBeside('@heroku-cli/command')('debug') as {disable(): string, enable(namespaces: string): void}
     const current = debug.disable()
     debug.enable(current ? `${current},-http,-http:*` : '')
     return

@@ -41,11 +41,12 @@ export function requireSecurekey(addon: Heroku.AddOn, purpose: string): Heroku.A
 export function appProblem(error: unknown, app: string): unknown {
   if (!(error instanceof PlatformError) || error.resource === 'add_on' || error.resource === 'addon') return error
   if (error.status === 404) {
-    return new NotFoundError(`Couldn't find the app ${app}: ${error.message} Check the name, or that your account can see it.`, {suggestions: ['heroku apps']})
+    return new NotFoundError(`Couldn't find the app ${app}. Check the name, or that your account can see it.`, {apiErrorId: error.id, suggestions: ['heroku apps']})
   }
 
   if (error.status === 403 && error.id === 'forbidden') {
-    return new NotFoundError(`Your account cannot read ${app}: ${error.message} Ask the app's owner for access, or log in as an account that has it.`, {
+    return new NotFoundError(`Your account cannot read ${app}. Ask the app's owner for access, or log in as an account that has it.`, {
+      apiErrorId: error.id,
       suggestions: [`heroku access -a ${app}`, 'heroku auth:whoami'],
     })
   }
@@ -121,7 +122,7 @@ export async function securekeyAddons(platform: PlatformApi, query: AddonQuery):
  */
 export async function onlyOwned(platform: PlatformApi, query: Omit<AddonQuery, 'scope'> & {command: string}): Promise<Heroku.AddOn> {
   const {addon, app: owner, command} = query
-  if (!addon && !owner) throw new NotFoundError(`Name the add-on or the app that owns it, e.g. heroku ${command} securekey-solid-14332, or heroku ${command} -a service-1.`)
+  if (!addon && !owner) throw new NotFoundError(`Name the add-on or the app that owns it, e.g. heroku ${command} <addon>, or heroku ${command} -a <app>.`)
   const owned = await securekeyAddons(platform, {...query, scope: 'owned'})
   if (addon) return owned[0]
   if (owned.length === 0) {

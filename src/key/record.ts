@@ -114,7 +114,7 @@ export function parseRecord(text: string | undefined, where?: {app: string, reco
   const problem = recordProblem(parsed as Record<string, unknown>)
   if (!problem) return parsed as KeyRecord
   const {app, recordVar} = where ?? {app: 'the app', recordVar: 'the record'}
-  throw new InvalidRecordError(`${recordVar} on ${app} is not a valid securekey record: ${problem}. No command changes a key while its record is broken: restore the record (heroku releases -a ${app} shows when it changed; heroku releases:rollback restores a release), or remove the key and its record with heroku config:unset ${recordVar.slice(0, -RECORD_SUFFIX.length)} ${recordVar} -a ${app} and set it up again.`, {
+  throw new InvalidRecordError(`${recordVar} on ${app} is not a valid securekey record: ${problem}. No command changes a key while its record is broken: restore the record with heroku releases:rollback <release> -a ${app} (heroku releases -a ${app} lists when it changed), or remove the key and its record with heroku config:unset ${recordVar.slice(0, -RECORD_SUFFIX.length)} ${recordVar} -a ${app} and set it up again.`, {
     suggestions: [`heroku releases -a ${app}`],
   })
 }

@@ -3,11 +3,10 @@
  * --json document. Both are built from the outcome only, which holds fingerprints and never a key value.
  */
 /* eslint-disable camelcase -- the --json documents use the Platform API's snake_case */
-import * as color from '@heroku/heroku-cli-util/color'
-
 import type {ProvisionOutcome} from './provision.js'
 import type {SelfManagedProvisionOutcome} from './self-managed.js'
 
+import * as color from '../core/color.js'
 import {addonKey, type KeyJson, keyJson} from '../key/model.js'
 
 /**
@@ -84,7 +83,7 @@ export function provisionLines(outcome: ProvisionOutcome, app: string): string[]
     const waitCommand = color.code(`heroku securekey:provision -a ${app} --wait`)
     lines.push(`Its fingerprint is known once it is provisioned: ${waitCommand} waits for it (or check with ${color.code(`heroku addons:info ${addon.name}`)}).`)
   } else if (!outcome.dryRun) {
-    lines.push(`Share it with: ${color.code(`heroku securekey:attach ${addon.name} -a <other app>`)}`)
+    lines.push(`Share it with: ${color.code(`heroku securekey:attach ${addon.name} -a <other-app>`)}`)
   }
 
   return lines
@@ -114,6 +113,6 @@ export function selfManagedLines(outcome: SelfManagedProvisionOutcome): string[]
     ...cutOff,
     `  Config var:  ${configVar} (self-managed; record in ${configVar}_RECORD)`,
     `  Fingerprint: ${outcome.fingerprint} (LATEST)`,
-    `Share it with: ${color.code(`heroku securekey:attach --from ${app} -a <other app>`)}; rotate it with: ${color.code(`heroku securekey:rotate -a ${app}`)}`,
+    `Share it with: ${color.code(`heroku securekey:attach --from ${app} -a <other-app>`)}; rotate it with: ${color.code(`heroku securekey:rotate -a ${app}`)}`,
   ]
 }

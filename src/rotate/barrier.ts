@@ -35,9 +35,12 @@ export interface Straggler {
 
 const ONE_OFF = /^(run|scheduler|release)\.\d+$/
 
-/** The command that moves a dyno on: a one-off dyno is stopped (it never restarts), any other is restarted. */
+/**
+ * The command that moves a dyno on: a one-off dyno is stopped (it never restarts), any other is restarted. The dyno
+ * goes in --dyno-name: CLI 11 warns that a DYNO argument is deprecated.
+ */
 export function stragglerCommand(app: string, dyno: string): string {
-  return ONE_OFF.test(dyno) ? `heroku ps:stop ${dyno} -a ${app}` : `heroku ps:restart ${dyno} -a ${app}`
+  return `heroku ${ONE_OFF.test(dyno) ? 'ps:stop' : 'ps:restart'} --dyno-name ${dyno} -a ${app}`
 }
 
 /** Reads, poll after poll, the key every dyno of every holder runs; release configs are read once per rotation. */

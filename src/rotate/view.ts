@@ -3,10 +3,9 @@
  * What securekey:rotate prints: the plan, one line per holder, where the rotation ended, and the --json document.
  * Fingerprints and names only.
  */
-import * as color from '@heroku/heroku-cli-util/color'
-
 import type {RotateOutcome} from './rotate.js'
 
+import * as color from '../core/color.js'
 import {type KeyJson, keyJson} from '../key/model.js'
 
 export interface RotateDocument {

@@ -60,14 +60,14 @@ export async function statusTargets(platform: PlatformApi, options: {app?: strin
   const {app, key} = options
   if (!key && !app) {
     throw new NotFoundError('Name a shared key or an app that holds one.', {
-      suggestions: ['heroku securekey:status -a <app>', 'heroku securekey:status <add-on>'],
+      suggestions: ['heroku securekey:status -a <app>', 'heroku securekey:status <addon>'],
     })
   }
 
   const found = await findKeys(platform, {app, key, purpose: PURPOSE})
   if (found.keys.length === 0) {
     throw new NotFoundError(`${app} holds no shared key: no securekey add-on is attached to it and it holds no self-managed key.`, {
-      suggestions: [`heroku securekey:provision -a ${app}`, `heroku securekey:attach --from <owner app> -a ${app}`],
+      suggestions: [`heroku securekey:provision -a ${app}`, `heroku securekey:attach --from <owner-app> -a ${app}`],
     })
   }
 

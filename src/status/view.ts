@@ -3,13 +3,13 @@
  * lines, and the --json document. Fingerprints (skfp1:…) are not secret and are shown in full; a config var's value
  * never reaches this file.
  */
-import * as color from '@heroku/heroku-cli-util/color'
-import * as hux from '@heroku/heroku-cli-util/hux'
 import {ux} from '@oclif/core/ux'
 
 import type {DynoOutcome, HistoryOutcome, KeyStatus} from './status.js'
 
+import * as color from '../core/color.js'
 import {formatDuration} from '../core/duration.js'
+import * as hux from '../core/table.js'
 import {
   allInSync, type Comparison, type HolderState, type HolderStatus, type KeyPrints, type ReferenceState,
   someAppHoldsTwice, type StaleDynos, STATE_LABELS, STATES, summaryLine,
@@ -288,7 +288,7 @@ function table(comparison: Comparison): void {
     state: {header: 'State'},
     // eslint-disable-next-line perfectionist/sort-objects
     note: {header: 'Note'},
-  }, {overflow: 'wrap'})
+  })
 }
 
 /** The human view of every key. */

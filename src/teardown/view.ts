@@ -3,12 +3,11 @@
  * What securekey:teardown shows: the plan, the progress (spinners on stderr), each step's result, and the --json
  * document. Only names appear here (apps, add-ons, attachments, config var names), never a config var's value.
  */
-import * as color from '@heroku/heroku-cli-util/color'
-
 import type {
   DetachOutcome, PlannedDetach, TeardownPlan, TeardownResult,
 } from './teardown.js'
 
+import * as color from '../core/color.js'
 import {describeApiError} from '../core/platform-api.js'
 import {type KeyJson, keyJson} from '../key/model.js'
 import {teardownCommand} from './teardown.js'

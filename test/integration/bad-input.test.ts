@@ -73,6 +73,10 @@ describe('bad input: a sentence naming what is wrong, and no mutating request', 
     ['an add-on and a --from that does not own it', Attach, ['ADDON', '--from', 'service-3', '-a', 'service-4'], /is owned by service-1, not service-3/],
     ['the owner as a peer', Attach, ['--from', 'service-1', '-a', 'service-1'], /service-1 owns .* and holds its key already/],
     ['--timeout without --wait', Status, ['-a', 'service-1', '--timeout', '5m'], /--wait/],
+    ['an empty -a (status)', Status, ['-a', ''], /--app is empty/],
+    ['an empty -a among others (attach)', Attach, ['--from', 'service-1', '-a', 'service-3', '-a', ''], /--app is empty/],
+    ['a --timeout that is no duration', Status, ['-a', 'service-1', '--wait', '--timeout', '2weeks'], /Expected a duration like 90s, 5m, 1h30m or 14d, got "2weeks"/],
+    ['a --timeout without a unit', Status, ['-a', 'service-1', '--wait', '--timeout', '14'], /Expected a duration with a unit, got "14": say 14d, 14h, 14m or 14s/],
     ['status of an add-on -a an app that does not hold it', Status, ['ADDON', '-a', 'service-3'], /is owned by service-1 and is not attached to service-3/],
     ['status -a an app that does not exist', Status, ['-a', 'no-such-app'], /Couldn't find the app no-such-app/],
     ['attach -a an app that does not exist', Attach, ['--from', 'service-1', '-a', 'no-such-app', '-a', 'service-3'], /Couldn't find the app no-such-app/],
@@ -95,6 +99,15 @@ describe('bad input: a sentence naming what is wrong, and no mutating request', 
       expectNoKeyValue(result, keys)
     })
   }
+
+  it('ends every flag error with exit 2, as oclif\'s own flag errors', async () => {
+    for (const argv of [['-a', ''], ['-a', 'service-1', '--wait', '--timeout', '2weeks'], ['-a', 'service-1', '--wait', '--timeout', '14'], ['-a', 'service-1', '--no-such-flag']]) {
+      tried++
+      // eslint-disable-next-line no-await-in-loop
+      const result = await runCommand(Status, argv, sandbox.env)
+      expect(result.exitCode, `${argv.join(' ')}: ${result.stderr}`).to.equal(2)
+    }
+  })
 
   it('refuses a wrong token with what to do, for every command, sending nothing that changes', async () => {
     for (const [command, argv] of [[Status, ['-a', 'service-1']], [Provision, ['-a', 'service-3']], [Attach, ['--from', 'service-1', '-a', 'service-3']], [Teardown, ['-a', 'service-1', '--confirm', 'service-1']]] as Array<[Command, string[]]>) {

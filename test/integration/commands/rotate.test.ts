@@ -98,7 +98,7 @@ describe('securekey:rotate and self-managed keys against the sandbox', () => {
     sandbox.control.runOneOff('service-3')
     const result = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1', '--timeout', '300ms'], sandboxEnv(sandbox, 20))
     expect(result.exitCode).to.equal(1)
-    expect(result.stderr).to.include('service-3 run.1').and.include('heroku ps:stop run.1 -a service-3')
+    expect(result.stderr).to.include('service-3 run.1').and.include('heroku ps:stop --dyno-name run.1 -a service-3')
     const staged = value(sandbox, 'service-1', 'SECURE_KEY')
     for (const app of PEERS) expect(value(sandbox, app, PEER_VAR) === staged, app).to.equal(true)
 

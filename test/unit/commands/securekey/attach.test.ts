@@ -210,7 +210,7 @@ describe('securekey:attach', () => {
 
     expect(result.exitCode).to.equal(1)
     expect(api.isDone()).to.equal(true)
-    expect(text(result)).to.include('postgresql-curved-1 is a heroku-postgresql add-on; securekey:attach shares securekey add-ons only; use heroku addons:attach for other services.')
+    expect(text(result)).to.include('postgresql-curved-1 is a heroku-postgresql add-on; securekey:attach shares securekey add-ons only; use heroku addons:attach <addon> -a <app> for other services.')
   })
 
   it('lists the add-ons when --from owns several securekey add-ons', async () => {

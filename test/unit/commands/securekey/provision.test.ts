@@ -51,7 +51,7 @@ describe('securekey:provision', () => {
     expect(out).to.match(/Plan:\s+securekey:fortnightly/)
     expect(out).to.match(/Config var:\s+SECURE_KEY \(attachment SECURE\)/)
     expect(out).to.include(`Fingerprint: ${fingerprint(LATEST)} (LATEST)`)
-    expect(out).to.include('heroku securekey:attach securekey-solid-14332 -a <other app>')
+    expect(out).to.include('heroku securekey:attach securekey-solid-14332 -a <other-app>')
     expectNoKeyValue(result, TEST_KEYS)
   })
 

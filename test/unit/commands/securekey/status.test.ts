@@ -190,8 +190,8 @@ describe('securekey:status', () => {
 
   it('refuses a --timeout that is not a duration, and --timeout without --wait', async () => {
     const bad = await runCommand(Status, [ADDON.name, '--wait', '--timeout', 'soon'], ENV)
-    expect(bad.exitCode).to.equal(1)
-    expect(text(bad)).to.include('Expected a duration like 90s, 5m or 1h30m, got "soon".')
+    expect(bad.exitCode).to.equal(2)
+    expect(text(bad)).to.include('Expected a duration like 90s, 5m, 1h30m or 14d, got "soon".')
 
     const alone = await runCommand(Status, [ADDON.name, '--timeout', '5m'], ENV)
     expect(alone.exitCode).to.equal(2)
