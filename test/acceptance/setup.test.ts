@@ -21,7 +21,7 @@ describe('the blog\'s two set-up steps through the real Heroku CLI', () => {
     const {env} = sandbox
     const provision = await run(['securekey:provision', '-a', 'service-1', '--json'], {env})
     expect(provision.exitCode, provision.stderr).to.equal(0)
-    const {addon, fingerprint: owner} = JSON.parse(provision.stdout)
+    const {fingerprint: owner, key: addon} = JSON.parse(provision.stdout)
 
     const attach = await run(['securekey:attach', addon.name, '--as', 'SERVICE_ONE_SECURE', '-a', 'service-2'], {env})
     expect(attach.exitCode, attach.stderr).to.equal(0)

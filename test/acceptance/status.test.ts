@@ -64,7 +64,7 @@ describe('heroku securekey:status with the real Heroku CLI', () => {
     expect(json.exitCode, json.stderr).to.equal(0)
     const document = JSON.parse(json.stdout)
     expect(document.summary).to.deep.equal({
-      addons: 1, all_in_sync: false, in_sync: 2, total: 3,
+      all_in_sync: false, in_sync: 2, keys: 1, total: 3,
     })
     expectNoSecret(json)
 

@@ -32,12 +32,7 @@ Without a terminal and without --confirm, that app is left unchanged and the com
 After attaching, each app's config var is compared with the owner's by skfp1 fingerprint; a mismatch is a loud warning.
 One app failing does not stop the others; the exit code is non-zero if any failed.
 
---json prints one document:
-  {"addon": {"id", "name", "app", "plan"}, "attachment": {"name", "config_var"}, "dry_run": true | false,
-   "fingerprint": {"latest": "skfp1:..." | null},  (the owner's LATEST)
-   "peers": [{"app", "config_var", "fingerprint": {"latest"}, "matches": true | false | null,
-              "status": "attached" | "already_attached" | "failed" | "needs_confirmation" | "would_attach" | "would_replace",
-              "confirmed_by": "flag" | "prompt" | null, "message": null | "why it failed or was not compared"}]}`
+--json prints one document, described in docs/json.md ("securekey:attach"); no key value is ever in it.`
   static enableJsonFlag = true
   static examples = [
     {command: '<%= config.bin %> <%= command.id %> --from service-1 -a service-2', description: 'give service-2 the key of service-1\'s add-on, as SERVICE_1_SECURE_KEY'},

@@ -20,11 +20,7 @@ When the attachment name is already taken on the app, the API asks for a confirm
 Without a terminal and without --confirm, the command stops, changing nothing, with a non-zero exit.
 An add-on still provisioning is reported with the command to wait for it; --wait polls from every 2 s, backing off to 30 s (HEROKU_SECUREKEY_WAIT_INTERVAL_MS sets the first pause).
 
---json prints one document:
-  {"addon": {"id", "name", "app", "plan", "state"} | null,  (null: a dry run that would create one)
-   "attachment": {"name", "config_var"}, "created": true | false, "dry_run": true | false,
-   "fingerprint": {"latest": "skfp1:..." | null},  (null: still provisioning, or the config var is unreadable)
-   "managed_by": "addon" | "self"}  (self: --self-managed, with "addon": null)`
+--json prints one document, described in docs/json.md ("securekey:provision"); no key value is ever in it.`
   static enableJsonFlag = true
   static examples = [
     {command: '<%= config.bin %> <%= command.id %> -a service-1', description: 'create service-1\'s securekey add-on (SECURE_KEY), or show the one it owns'},

@@ -25,10 +25,7 @@ a second NEW over a staged one.
 
 An add-on key cannot be rotated by anyone but its provider: rotate refuses it, changing nothing.
 
---json prints one document: {"key": {"owner", "config_var", "managed_by"}, "status": "rotated" | "not_due" |
-"would_rotate" | "stopped", "resumed": null | "staged" | "promoted", "dry_run", "fingerprint": {"current", "new"},
-"holders": [{"app", "config_var", "releases"}], "stopped": null | {"phase", "message", "stragglers": [{"app", "dyno",
-"release", "command"}]}}. Exit 0 when the rotation completed or was not due, 1 when it stopped.`
+--json prints one document, described in docs/json.md ("securekey:rotate"); no key value is ever in it. Exit 0 when the rotation completed or was not due, 1 when it stopped.`
   static enableJsonFlag = true
   static examples = [
     {command: '<%= config.bin %> <%= command.id %> -a service-1 --dry-run', description: 'show each app, its releases and restarts, changing nothing'},

@@ -23,9 +23,8 @@ export default class Status extends SecurekeyCommand {
     key: Args.string({description: 'the key: an add-on\'s name or UUID, or an attachment name or config var on APP (e.g. SECURE_KEY)'}),
   }
   static description = prose`
-For each securekey add-on (the one named, or every one APP owns or is attached to; without one, the self-managed key APP
-holds, found from the owner or any peer) lists every holder with the
-skfp1 fingerprints of LATEST and PREVIOUS and a state against the owner's value: in sync (both equal), behind (its
+For each shared key (the one KEY names, or every key APP owns or holds: securekey add-ons and self-managed keys alike,
+found from the owner or any peer) lists every holder with the skfp1 fingerprints of LATEST and PREVIOUS and a state against the owner's value: in sync (both equal), behind (its
 LATEST is the owner's PREVIOUS: a rotation not applied yet), staged (a securekey:rotate in progress: it accepts the
 new key, still signing with the current one), ahead (its PREVIOUS is the owner's LATEST), diverged
 (anything else, e.g. overwritten by hand), missing, malformed (not two keys; non-standard key text is only flagged),
@@ -37,14 +36,7 @@ Exit status: 0 for the report whatever the states; with --check, 1 unless every 
 every app is in sync, 1 when --timeout passes first (the last table is printed). Errors (no such add-on, no access to
 it) exit 1 too.
 
---json prints one document: {addons: [{addon: {id, name, app, plan (self-managed for a self-managed key), state}, owner: {app, attachment, config_var,
-state (ok|missing|malformed|unreachable), reason, latest, previous, standard}, apps: [{app, attachment, config_var,
-owner, state, reason, latest, previous, standard, dynos?}], summary: {total, in_sync, all_in_sync, latest,
-peers_agree, states: {in_sync, staged, behind, ahead, diverged, missing, malformed, unreachable, unknown}}, history?}],
-summary: {addons, total, in_sync, all_in_sync}}. States are snake_case (in_sync); absent values are null. With
---dynos each app has dynos: {current_release, total, on_current_key, stale: [{release, dynos, state, reason, latest,
-previous, standard}]} or {error}; with --history each add-on has history: {interval_days, last_change: {release, at,
-kind (rotated|arrived), latest, replaced}, next_expected, requests, searched_releases} or {error}.
+--json prints one document, described in docs/json.md ("securekey:status"); no key value is ever in it.
 
 Cost: the attachments in one request, then every app's config vars at once through a pool of 50: N+1 requests for N
 apps, plus the resolution. --wait polls with back-off (2 s, ×1.5, up to 30 s; slower when RateLimit-Remaining is
@@ -54,10 +46,7 @@ low); HEROKU_SECUREKEY_WAIT_INTERVAL_MS sets the first pause.
 add-on and self-managed alike: owner, config var, kind, holders, overall state (in sync, staged, behind, diverged,
 missing, unreachable, naming the apps not in sync), age of LATEST and whether it is overdue: older than --max-age, by
 default the plan's interval + 3 days for an add-on (17 days for fortnightly) and 30 days for a self-managed key. With
---check, exit 1 when any key is not in sync or overdue, or the reads stopped early. --json: {keys: [{key: {kind (addon|self-managed),
-name, owner, config_var, addon: {id, plan, state} | null}, team, state, not_in_sync, holders: [...as above], latest, age: {age_days, at_least, changed_at,
-error, max_age_days, overdue, source (releases|record)}, rotation, advice}], unreadable_apps, stopped, team,
-max_age_days, summary: {apps, apps_read, keys, in_sync, not_in_sync, overdue, healthy}}. Cost: the app list, every
+--check, exit 1 when any key is not in sync or overdue, or the reads stopped early. --json: docs/json.md ("securekey:status --all"). Cost: the app list, every
 add-on and every attachment in account-wide lists, one config read per app (a self-managed key leaves no other
 trace), and about 1 + log2(releases) requests per add-on key for its age; the reads stop before RateLimit-Remaining
 falls below 500.`

@@ -27,15 +27,7 @@ On a self-managed key (no add-on) it removes the key var and its record from eve
 An app that owns no shared key has nothing to tear down: that is not an error. When it owns several, name one.
 --wait polls from every 2 s, backing off to 30 s (HEROKU_SECUREKEY_WAIT_INTERVAL_MS sets the first pause).
 
---json prints one document (also when the teardown stops; then complete is false and the exit code 1):
-  {"key": {"kind", "name", "owner", "config_var", "addon": {"id", "plan", "state"} | null} | null, "complete", "dry_run",
-   "plan": {"peers": [{"app", "attachment": {"id", "name"}, "config_var"}], "owner_attachments": [...],
-            "destroy": {"addon", "app", "config_vars"}} | null,
-   "results": {"detached": [{...peer, "late"}], "failed": [{...peer, "late", "error": {"id", "message", "status"}}],
-               "destroyed": {"state": "deprovisioned" | "deprovisioning"} | null,
-               "stopped": {"reason", "message"} | null} | null}
-
-key and plan are null when the app owns nothing to tear down; results is null on a dry run.`
+--json prints one document, described in docs/json.md ("securekey:teardown"); no key value is ever in it. When the teardown stops, complete is false and the exit code 1.`
   static enableJsonFlag = true
   static examples = [
     {command: '<%= config.bin %> <%= command.id %> -a service-1 --dry-run', description: 'show what would be detached and destroyed, changing nothing'},
