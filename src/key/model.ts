@@ -69,10 +69,6 @@ export function selfManagedKey(record: OwnerRecord): SelfManagedKey {
 /** Where the plugin's messages name a key: `securekey-solid-14332` or `service-1's self-managed SECURE_KEY`. */
 export const describeKey = (key: SharedKey): string => (key.kind === 'addon' ? key.name : `${key.owner}'s self-managed ${key.configVar}`)
 
-/** The same key, whichever way it was found. */
-export const sameKey = (a: SharedKey, b: SharedKey): boolean => a.kind === b.kind && a.owner === b.owner && a.configVar === b.configVar
-	&& (a.kind === 'self-managed' || a.addon.id === (b as AddonKey).addon.id)
-
 const holderOfVar = (app: string, configVar: string): Holder => ({app, attachment: attachmentNameOf(configVar) ?? configVar, configVar})
 
 /**
