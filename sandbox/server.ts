@@ -72,7 +72,7 @@ async function dispatch(router: Router, incoming: Incoming, path: string): Promi
 
 /**
  * The HTTP front: for API requests, injected latency and faults first, then the token, the rate limit
- * and the route; every answer carries `Request-Id` and `RateLimit-Remaining`; each API request is
+ * and the route; every answer carries `Request-Id`, `RateLimit-Remaining` and a `Date` on the sandbox clock; each API request is
  * logged. Control calls (`/__sandbox/...`) need the token too but skip faults, the pool and the log.
  */
 export function sandboxServer(platform: Platform, api: Router, control: Router): Server {
@@ -81,6 +81,8 @@ export function sandboxServer(platform: Platform, api: Router, control: Router):
     response.writeHead(reply.status, {
       'Content-Length': Buffer.byteLength(body),
       'Content-Type': 'application/json',
+      // The sandbox clock (advanceClock moves it), as Heroku's Date header gives the platform's own.
+      Date: new Date(platform.state.now()).toUTCString(),
       'RateLimit-Remaining': String(platform.rateLimiter.remaining),
       'Request-Id': requestId,
       ...reply.headers,

@@ -228,6 +228,8 @@ export class PlatformApi {
   readonly concurrency: number
   /** RateLimit-Remaining from the last response, when the API sent one. */
   rateLimitRemaining?: number
+  /** The platform's clock, from the Date header of the last response (ms since the epoch): timestamps it gives are compared with it. */
+  serverTime?: number
   private readonly heroku: APIClient
   private readonly retries: number
   private readonly retryDelayMs: number
@@ -328,6 +330,23 @@ export class PlatformApi {
     return this.read<Heroku.Dyno[]>(`/apps/${encodeURIComponent(app)}/dynos`)
   }
 
+  /** Whether an app feature (e.g. `preboot`) is on; a feature the app does not know is off. */
+  async featureEnabled(app: string, feature: string): Promise<boolean> {
+    try {
+      return Boolean((await this.read<Heroku.AppFeature>(`/apps/${encodeURIComponent(app)}/features/${encodeURIComponent(feature)}`)).enabled)
+    } catch (error) {
+      if (isNotFound(error) && error.resource !== 'app') return false
+      throw error
+    }
+  }
+
+  /** What is left of the account's rate-limit pool; this request costs nothing. Also updates rateLimitRemaining. */
+  async rateLimitLeft(): Promise<number | undefined> {
+    const {remaining} = await this.read<{remaining?: number}>('/account/rate-limits')
+    if (typeof remaining === 'number') this.rateLimitRemaining = remaining
+    return this.rateLimitRemaining
+  }
+
   /** Runs `task` for every item through the pool (one wave when items ≤ concurrency). */
   each<T, R>(items: readonly T[], task: (item: T, index: number) => Promise<R>): Promise<R[]> {
     return mapPool(items, this.concurrency, task)
@@ -369,9 +388,11 @@ export class PlatformApi {
     return this.read<Heroku.App[]>(`/teams/${encodeURIComponent(team)}/apps`)
   }
 
-  private noteRateLimit(headers?: Headers): void {
+  private noteHeaders(headers?: Headers): void {
     const remaining = Number(header(headers, 'RateLimit-Remaining'))
     if (Number.isFinite(remaining) && header(headers, 'RateLimit-Remaining') !== undefined) this.rateLimitRemaining = remaining
+    const date = Date.parse(header(headers, 'Date') ?? '')
+    if (Number.isFinite(date)) this.serverTime = date
   }
 
   private read<T>(path: string, headers?: Record<string, string>, partial = false): Promise<T> {
@@ -389,11 +410,11 @@ export class PlatformApi {
         const response = await this.heroku.request<T>(path, {
           body, headers: headers && {...headers}, method, partial, retryAuth: this.retryAuth,
         })
-        this.noteRateLimit(response.headers)
+        this.noteHeaders(response.headers)
         return {body: response.body, statusCode: response.statusCode}
       } catch (error) {
         const failure = toPlatformError(error)
-        this.noteRateLimit(failureHeaders(error))
+        this.noteHeaders(failureHeaders(error))
         const retryable = failure.status === 429 || (readLike && failure.status >= 500)
         if (!retryable || attempt >= this.retries) throw failure
         // eslint-disable-next-line no-await-in-loop

@@ -232,10 +232,17 @@ export function summaryLine(comparison: Comparison): string {
   return [head + latest, ...others, ...agree].join('; ')
 }
 
-/** A dyno as the dynos list gives it, reduced to what the comparison needs. */
+/** A dyno as the dynos list gives it, reduced to what the comparison and the barrier need. */
 export interface DynoOnRelease {
+  command?: string
+  /** When the platform started it (ISO time, the platform's clock). */
+  createdAt?: string
   name: string
+  /** The release it runs; 0 when the dyno does not say (a Fir app). */
   release: number
+  /** `starting`, `up`, `crashed`, `idle` or `down`. */
+  state?: string
+  type?: string
 }
 
 /** Dynos that run an older release than the app's current one, and hold another key than the app's config. */

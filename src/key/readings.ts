@@ -6,7 +6,9 @@
  */
 import type {DynoOnRelease, Reading} from './compare.js'
 
-import {type ConfigVars, describeFailure, type PlatformApi} from '../core/platform-api.js'
+import {
+  type ConfigVars, describeFailure, isNotFound, type PlatformApi,
+} from '../core/platform-api.js'
 import {parseSecureKey} from '../runtime/key.js'
 
 function readingOf(config: Record<string, string>, name: string): Reading {
@@ -62,22 +64,27 @@ export async function readAtReleases(platform: PlatformApi, wanted: Map<string, 
 export interface AppDynos {
   currentRelease: number
   dynos: DynoOnRelease[]
+  /** The newest release and its status (`pending` while its release phase runs, `failed` when it failed). */
+  newest?: {status: string, version: number}
 }
 
 /**
  * Every app's dynos and (unless `newest` is false: currentRelease is then 0) its newest release, through the pool,
- * one wave; a failed app keeps the reason.
+ * one wave; a failed app keeps the reason, and whether the app is gone (404: deleted, or no longer visible).
  */
-export async function listDynos(platform: PlatformApi, apps: readonly string[], newest = true): Promise<Map<string, AppDynos | {error: string}>> {
-  const listed = await platform.each(apps, async (app): Promise<AppDynos | {error: string}> => {
+export async function listDynos(platform: PlatformApi, apps: readonly string[], newest = true): Promise<Map<string, AppDynos | {error: string, gone: boolean}>> {
+  const listed = await platform.each(apps, async (app): Promise<AppDynos | {error: string, gone: boolean}> => {
     try {
       const [dynos, releases] = await Promise.all([platform.dynos(app), newest ? platform.releases(app, 1) : []])
       return {
         currentRelease: releases[0]?.version ?? 0,
-        dynos: dynos.map(dyno => ({name: dyno.name!, release: dyno.release?.version ?? 0})),
+        dynos: dynos.map(dyno => ({
+          command: dyno.command, createdAt: dyno.created_at, name: dyno.name!, release: dyno.release?.version ?? 0, state: dyno.state, type: dyno.type,
+        })),
+        newest: releases[0] ? {status: releases[0].status ?? 'succeeded', version: releases[0].version ?? 0} : undefined,
       }
     } catch (error) {
-      return {error: describeFailure(error)}
+      return {error: describeFailure(error), gone: isNotFound(error)}
     }
   })
   return new Map(apps.map((app, index) => [app, listed[index]]))

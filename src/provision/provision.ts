@@ -148,7 +148,7 @@ export async function waitUntilProvisioned(platform: PlatformApi, addon: Heroku.
   })
   const {done, value: current} = await pollUntil(poll, {
     done: polled => polled.state !== 'provisioning',
-    rateLimitRemaining: () => platform.rateLimitRemaining,
+    rateLimit: platform,
     schedule: options.poll,
     timeoutMs: options.waitTimeoutMs ?? 20 * 60 * 1000,
   })
@@ -255,7 +255,7 @@ async function refuseDuplicates(platform: PlatformApi, created: Heroku.AddOn, ap
     const list = () => securekeyAddons(platform, {app, purpose: 'securekey:provision creates securekey add-ons', scope: 'owned'})
     const settledList = await pollUntil(list, {
       done: addons => addons.filter(addon => !GONE_STATES.has(addon.state ?? '')).length <= 1 || !addons.some(addon => addon.state === 'provisioning'),
-      rateLimitRemaining: () => platform.rateLimitRemaining,
+      rateLimit: platform,
       schedule: poll,
       timeoutMs: 5 * 60_000,
     })

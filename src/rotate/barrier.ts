@@ -1,39 +1,82 @@
 /**
- * The barrier of a staged rotation: wait until every dyno of every holder (web, worker, and one-off `run.N` /
- * `scheduler.N` dynos, which keep the config they started with) runs a release whose key passes a test: accepts NEW
- * after the stage, signs with NEW after the promote, signs with the current key before a rotation starts.
+ * The barrier of a staged rotation: wait until every process that could hold the key runs a release whose key passes
+ * the step's test (accepts NEW after the stage, signs with NEW after the promote, signs with the current key before a
+ * rotation starts). What it knows about Heroku's dynos (platform-api facts; docs/rotation.md says why each choice):
  *
- * Like `status --dynos`, and with its readers (status/readings.ts), each dyno's key is the config var as of the release
- * it runs. One poll: every holder's dynos and newest release, through the pool (one wave), then the config of each
- * release a dyno runs that was not read before. A release's config never changes, so it is read once per rotation,
- * whatever the number of polls.
+ * - Each dyno's key is the config var as of the release it runs; a release's config never changes, so it is read once
+ *   per rotation, whatever the number of polls.
+ * - **Preboot**: after a release the listed web dynos are the new ones while the old ones still serve, unlisted, for
+ *   about three minutes (boot timeout + 2 min). On an app with preboot (one feature read per holder per run), a web
+ *   dyno counts only once `prebootMs` has passed since the platform created it, both times on the platform's clock
+ *   (its Date header), so a re-run does not wait again for a window that is over.
+ * - **Release phase**: a release whose release command failed is never deployed, so its dynos keep the old key: the
+ *   barrier stops at once naming the release. One still `pending` is waited for, within the timeout.
+ * - **One-off dynos** (`run.N`, `scheduler.N`) keep their release until they exit: waited for, and named with the
+ *   command that stops them, except the dyno this rotation runs in (`DYNO`, and its command runs securekey:rotate),
+ *   which would otherwise wait for itself. `release.N` dynos run the release command of the newest release: left out,
+ *   as `heroku ps:wait` leaves them out; the release's status speaks for them.
+ * - A dyno that runs no process (`crashed`, `idle`, `down`) holds no key while down and comes back on the app's newest
+ *   release: it passes when that release passes. A dyno that does not say which release it runs never passes.
+ * - **Rate limit**: once an app has passed, polls read only the apps that have not (two requests each), then one full
+ *   read of every holder confirms before the barrier passes. Pauses follow core/wait.ts (the account's budget).
  */
 import type {KeyPrints, Reading} from '../key/compare.js'
 
 import {type PlatformApi} from '../core/platform-api.js'
-import {printsOf} from '../key/compare.js'
+import {type Progress} from '../core/progress.js'
+import {type PollSchedule, pollUntil} from '../core/wait.js'
+import {type DynoOnRelease, printsOf} from '../key/compare.js'
 import {
   addTo, type AppDynos, listDynos, readAtReleases, releaseKey,
 } from '../key/readings.js'
 
-export interface DynoKey {
-  app: string
-  dyno: string
-  /** The key the dyno runs; undefined when its release has no usable value. */
-  keys?: KeyPrints
-  oneOff: boolean
-  release: number
-}
+/** Heroku's window is the boot timeout (up to 180 s when raised) plus two minutes; the default covers the longest. */
+export const DEFAULT_PREBOOT_WAIT_MS = 5 * 60_000
 
 export interface Straggler {
   app: string
-  /** What restarts or stops it. */
-  command: string
+  /** What moves it on (a restart, or a stop for a one-off dyno); none when only time does. */
+  command?: string
   dyno: string
+  /** Why it does not pass yet, in a few words. */
+  reason: string
   release: number
 }
 
-const ONE_OFF = /^(run|scheduler|release)\.\d+$/
+/** Where the rotation runs, when in a dyno: `DYNO` (e.g. scheduler.4242). */
+export interface Runner {
+  dyno?: string
+}
+
+/** What one read of an app tells the barrier (pure input of `appVerdict`). */
+export interface AppRead {
+  app: string
+  configVar: string
+  dynos: readonly DynoOnRelease[]
+  newest?: {status: string, version: number}
+  /** The parsed var as of each release read, by version. */
+  readings: ReadonlyMap<number, Reading | undefined>
+}
+
+export interface BarrierRules {
+  /** The platform's clock now (ms). */
+  now: number
+  preboot: boolean
+  prebootMs: number
+  ready(keys: KeyPrints | undefined): boolean
+  runner: Runner
+}
+
+/** A reason to stop at once: waiting cannot help. */
+export interface Halt {
+  app: string
+  message: string
+  suggestions: string[]
+}
+
+const ONE_OFF = /^(run|scheduler)\.\d+$/
+const RELEASE_DYNO = /^release\.\d+$/
+const NOT_RUNNING = new Set(['crashed', 'down', 'idle'])
 
 /**
  * The command that moves a dyno on: a one-off dyno is stopped (it never restarts), any other is restarted. The dyno
@@ -43,38 +86,201 @@ export function stragglerCommand(app: string, dyno: string): string {
   return `heroku ${ONE_OFF.test(dyno) ? 'ps:stop' : 'ps:restart'} --dyno-name ${dyno} -a ${app}`
 }
 
-/** Reads, poll after poll, the key every dyno of every holder runs; release configs are read once per rotation. */
-export class DynoReader {
-  private readonly cache = new Map<string, Map<string, Reading>>()
+const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19)
 
-  constructor(private readonly platform: PlatformApi, private readonly holders: ReadonlyArray<{app: string, configVar: string}>) {}
+/** Whether `dyno` is the one this rotation runs in: its name is DYNO and its command runs securekey:rotate. */
+export const isRunner = (dyno: DynoOnRelease, runner: Runner): boolean => Boolean(runner.dyno) && dyno.name === runner.dyno && /securekey:rotate/.test(dyno.command ?? '')
 
-  /** One poll. Throws on the first holder whose dynos or release config could not be read, naming it. */
-  async read(): Promise<DynoKey[]> {
-    const {holders, platform} = this
-    // Every release a dyno runs is read (and cached), the newest included: the barrier needs no newest-release list.
-    const listed = await listDynos(platform, holders.map(holder => holder.app), false)
-    const wanted = new Map<string, Set<string>>()
-    for (const holder of holders) {
-      const found = listed.get(holder.app)!
-      if ('error' in found) throw new Error(`reading the dynos of ${holder.app} failed: ${found.error}`)
-      for (const dyno of found.dynos) addTo(wanted, releaseKey(holder.app, dyno.release), holder.configVar)
+/** The dynos of one app that do not pass yet, or why the barrier must stop at once (pure). */
+export function appVerdict(read: AppRead, rules: BarrierRules): {halt?: Halt, left: Straggler[]} {
+  const {app, configVar, newest} = read
+  const keysAt = (version: number) => {
+    const reading = read.readings.get(version)
+    return reading?.kind === 'read' ? printsOf(reading.key) : undefined
+  }
+
+  const newestPasses = newest?.status === 'succeeded' && rules.ready(keysAt(newest.version))
+  const left: Straggler[] = []
+  for (const dyno of read.dynos) {
+    if (RELEASE_DYNO.test(dyno.name) || dyno.type === 'release' || isRunner(dyno, rules.runner)) continue
+    const at = {app, dyno: dyno.name, release: dyno.release}
+    if (dyno.release === 0) {
+      left.push({...at, reason: 'does not say which release it runs, so its key cannot be proven'})
+      continue
     }
 
-    const readings = await readAtReleases(platform, wanted, this.cache)
-    return holders.flatMap(holder => (listed.get(holder.app) as AppDynos).dynos.map(dyno => {
-      const reading = readings.get(releaseKey(holder.app, dyno.release))?.get(holder.configVar)
-      if (reading?.kind === 'unreachable') throw new Error(`reading the config of release v${dyno.release} of ${holder.app} failed: ${reading.reason}`)
-      return {
-        app: holder.app, dyno: dyno.name, keys: reading?.kind === 'read' ? printsOf(reading.key) : undefined, oneOff: ONE_OFF.test(dyno.name), release: dyno.release,
-      }
-    }))
+    if (NOT_RUNNING.has(dyno.state ?? '')) {
+      if (!newestPasses) left.push({...at, command: stragglerCommand(app, dyno.name), reason: `is ${dyno.state} and would come back on v${newest?.version ?? '?'}, which does not pass yet`})
+      continue
+    }
+
+    if (!rules.ready(keysAt(dyno.release))) {
+      const waiting = newest?.status === 'pending' && newest.version > dyno.release ? `; v${newest.version} is in its release phase` : ''
+      left.push({...at, command: stragglerCommand(app, dyno.name), reason: `runs v${dyno.release}${waiting}`})
+      continue
+    }
+
+    if (rules.preboot && (dyno.type === 'web' || dyno.name.startsWith('web.'))) {
+      const until = Date.parse(dyno.createdAt ?? '') + rules.prebootMs
+      if (!Number.isFinite(until)) left.push({...at, reason: 'preboot: its start time is unknown, so the old web dynos may still serve'})
+      else if (until > rules.now) left.push({...at, reason: `preboot: the web dynos it replaced may serve until ${clock(until)} UTC`})
+    }
+  }
+
+  if (left.length > 0 && newest?.status === 'failed') {
+    const fix = `heroku releases:retry -a ${app}`
+    return {
+      halt: {
+        app, message: `Release v${newest.version} of ${app} failed its release phase, so no dyno of ${app} boots on it and its dynos keep the old key. Fix the release command, release again (${fix}), then run the same command.`, suggestions: [`heroku releases:info v${newest.version} -a ${app}`, fix],
+      },
+      left,
+    }
+  }
+
+  const torn = read.dynos.find(dyno => dyno.release === newest?.version && read.readings.get(dyno.release)?.kind === 'read' && !(read.readings.get(dyno.release) as {key?: unknown}).key)
+  if (torn && newest) {
+    return {
+      halt: {app, message: `${configVar} is no longer set on ${app} (release v${newest.version} removed it): the key was torn down or changed during the rotation.`, suggestions: []},
+      left,
+    }
+  }
+
+  return {left}
+}
+
+/** A holder the API no longer shows (deleted, or this account lost access): waiting cannot bring it back. */
+export function goneHolder(app: string, configVar: string): Halt {
+  return {
+    app, message: `${app} holds ${configVar} but no longer exists, or this account can no longer see it (the API answers 404). If it was deleted, drop it from the key's record; if access was lost, get it back.`, suggestions: [],
   }
 }
 
-/** The dynos that do not pass `ready`, as stragglers with the command that moves each on (pure). */
-export function stragglers(dynos: readonly DynoKey[], ready: (keys: KeyPrints | undefined) => boolean): Straggler[] {
-  return dynos.filter(dyno => !ready(dyno.keys)).map(dyno => ({
-    app: dyno.app, command: stragglerCommand(dyno.app, dyno.dyno), dyno: dyno.dyno, release: dyno.release,
-  }))
+export interface BarrierOptions {
+  holders: ReadonlyArray<{app: string, configVar: string}>
+  label: string
+  poll: PollSchedule
+  prebootMs: number
+  progress: Progress
+  ready(keys: KeyPrints | undefined): boolean
+  runner: Runner
+  timeoutMs: number
+}
+
+export type BarrierResult = {halt: Halt, left: Straggler[], passed: false} | {left: Straggler[], passed: boolean}
+
+/**
+ * Reads the holders' dynos poll after poll for one rotation; release configs and preboot settings are read once per
+ * run and kept across its barriers.
+ */
+export class DynoReader {
+  /** Requests made, for the budget (bench/RESULTS.md). */
+  requests = 0
+  private readonly cache = new Map<string, Map<string, Reading>>()
+  private readonly halts = new Map<string, Halt>()
+  private preboot?: Map<string, boolean>
+
+  constructor(private readonly platform: PlatformApi) {}
+
+  /** Waits until every dyno of every holder passes `ready`, the timeout passes, or waiting cannot help. */
+  async barrier(options: BarrierOptions): Promise<BarrierResult> {
+    const {holders, progress} = options
+    const apps = [...new Set(holders.map(holder => holder.app))]
+    let pending = apps
+    let halt: Halt | undefined
+    const lastLeft = new Map<string, Straggler[]>()
+    progress.start(options.label)
+    const check = async (): Promise<Straggler[]> => {
+      const read = pending.length === apps.length
+      for (const [app, found] of await this.read(options, pending)) lastLeft.set(app, found.left)
+      halt = pending.map(app => this.halts.get(app)).find(Boolean)
+      let left = apps.flatMap(app => lastLeft.get(app) ?? [])
+      // Apps that passed are not read again until none is left; then one full read confirms.
+      if (left.length === 0 && !read && !halt) {
+        for (const [app, found] of await this.read(options, apps)) lastLeft.set(app, found.left)
+        halt = apps.map(app => this.halts.get(app)).find(Boolean)
+        left = apps.flatMap(app => lastLeft.get(app) ?? [])
+      }
+
+      pending = apps.filter(app => (lastLeft.get(app) ?? []).length > 0)
+      return left
+    }
+
+    const {done, value} = await pollUntil(check, {
+      done: left => left.length === 0 || halt !== undefined,
+      onPause: (remaining, ms) => progress.update(`pausing ${Math.ceil(ms / 1000)}s: the account has ${remaining} API requests left (below 500), leaving them to its other tools`),
+      onPoll: (left, next) => next !== undefined && progress.update(`${left.length} dyno${left.length === 1 ? '' : 's'} to go: ${left.slice(0, 3).map(dyno => `${dyno.app} ${dyno.dyno} (${dyno.reason})`).join(', ')}${left.length > 3 ? ', …' : ''}`),
+      rateLimit: this.platform,
+      requestsPerPoll: () => pending.length * 2,
+      schedule: options.poll,
+      timeoutMs: options.timeoutMs,
+    })
+    if (halt) {
+      progress.stop(`stopped: ${halt.app}`)
+      return {halt, left: value, passed: false}
+    }
+
+    progress.stop(done ? 'done' : `${value.length} dyno${value.length === 1 ? '' : 's'} did not get there`)
+    return {left: done ? [] : value, passed: done}
+  }
+
+
+  /** One read of `apps`: dynos and newest release (through the pool, one wave), then the release configs not read before. */
+  private async read(options: BarrierOptions, apps: readonly string[]): Promise<Map<string, {left: Straggler[]}>> {
+    const {platform} = this
+    const holders = options.holders.filter(holder => apps.includes(holder.app))
+    const preboot = await this.prebootOf(options)
+    const listed = await listDynos(platform, apps)
+    this.requests += apps.length * 2
+    const wanted = new Map<string, Set<string>>()
+    const gone: Halt[] = []
+    for (const holder of holders) {
+      const found = listed.get(holder.app)!
+      if ('error' in found) {
+        // A holder that is gone stops the rotation at once; any other failure is the poll's, and the run stops there.
+        if (!found.gone) throw new Error(`reading the dynos of ${holder.app} failed: ${found.error}`)
+        gone.push(goneHolder(holder.app, holder.configVar))
+        continue
+      }
+
+      for (const version of new Set([...found.dynos.map(dyno => dyno.release), found.newest?.version ?? 0])) {
+        if (version > 0) addTo(wanted, releaseKey(holder.app, version), holder.configVar)
+      }
+    }
+
+    const missing = [...wanted].filter(([key, names]) => [...names].some(name => !this.cache.get(key)?.has(name))).length
+    const readings = await readAtReleases(platform, wanted, this.cache)
+    this.requests += missing
+    const result = new Map<string, {left: Straggler[]}>()
+    const now = platform.serverTime ?? Date.now()
+    for (const holder of holders) {
+      const found = listed.get(holder.app)!
+      if ('error' in found) continue
+      const byVersion = new Map([...new Set([...found.dynos.map(dyno => dyno.release), found.newest?.version ?? 0])].map(version => [version, readings.get(releaseKey(holder.app, version))?.get(holder.configVar)]))
+      const unreadable = [...byVersion].find(([version, reading]) => version > 0 && reading?.kind === 'unreachable')
+      if (unreadable) throw new Error(`reading the config of release v${unreadable[0]} of ${holder.app} failed: ${(unreadable[1] as {reason: string}).reason}`)
+      const verdict = appVerdict({
+        app: holder.app, configVar: holder.configVar, dynos: (found as AppDynos).dynos, newest: found.newest, readings: byVersion,
+      }, {
+        now, preboot: preboot.get(holder.app) ?? false, prebootMs: options.prebootMs, ready: options.ready, runner: options.runner,
+      })
+      if (verdict.halt) this.halts.set(holder.app, verdict.halt)
+      result.set(holder.app, {left: [...result.get(holder.app)?.left ?? [], ...verdict.left]})
+    }
+
+    for (const halt of gone) this.halts.set(halt.app, halt)
+    return result
+  }
+
+  /** Preboot per holder app, read once per run (one request each). */
+  private async prebootOf(options: BarrierOptions): Promise<Map<string, boolean>> {
+    if (!this.preboot) {
+      const apps = [...new Set(options.holders.map(holder => holder.app))]
+      const enabled = await this.platform.each(apps, app => this.platform.featureEnabled(app, 'preboot'))
+      this.requests += apps.length
+      this.preboot = new Map(apps.map((app, index) => [app, enabled[index]]))
+    }
+
+    return this.preboot
+  }
+
 }

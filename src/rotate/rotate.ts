@@ -22,7 +22,7 @@ import {checkConfirmations, confirmAction, type Confirmer} from '../core/confirm
 import {NotFoundError, SecurekeyError} from '../core/errors.js'
 import {describeFailure, type PlatformApi} from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
-import {type PollSchedule, pollUntil} from '../core/wait.js'
+import {type PollSchedule} from '../core/wait.js'
 import {type KeyPrints, printsOf} from '../key/compare.js'
 import {
   type ConfigCache, type Holder, holdersOf, type SelfManagedKey,
@@ -36,7 +36,9 @@ import {
 } from '../key/rotation-state.js'
 import {readConfig} from '../key/self-managed.js'
 import {parseSecureKey} from '../runtime/key.js'
-import {DynoReader, type Straggler, stragglers} from './barrier.js'
+import {
+  DEFAULT_PREBOOT_WAIT_MS, DynoReader, type Runner, type Straggler,
+} from './barrier.js'
 
 export interface RotateOptions {
   app: string
@@ -50,7 +52,11 @@ export interface RotateOptions {
   /** Called with the plan once it is known, before anything is changed (the command prints it). */
   onPlan?: (plan: RotateOutcome) => void
   poll: PollSchedule
+  /** How long a preboot app's old web dynos may serve after a release (barrier.ts). */
+  prebootWaitMs?: number
   progress?: Progress
+  /** The dyno this run is in, when it is (`DYNO`): the barrier never waits for it. */
+  runner?: Runner
   /** How long each barrier waits. */
   timeoutMs: number
 }
@@ -80,7 +86,7 @@ export interface RotateOutcome {
   resumed?: 'promoted' | 'staged'
   status: RotateStatus
   steps: HolderStep[]
-  stopped?: {message: string, phase: StopPhase, stragglers: Straggler[]}
+  stopped?: {message: string, phase: StopPhase, stragglers: Straggler[], suggestions: string[]}
   var: string
   /** Why not due (with --if-older-than). */
   why?: string
@@ -104,16 +110,21 @@ async function keyToRotate(platform: PlatformApi, options: RotateOptions): Promi
 
 const pairOf = (value: string | undefined): KeyPrints | undefined => printsOf(parseSecureKey(value))
 
-function stopped(outcome: Omit<RotateOutcome, 'status'>, phase: StopPhase, message: string, left: Straggler[] = []): RotateOutcome {
+function stopped(outcome: Omit<RotateOutcome, 'status'>, phase: StopPhase, message: string, left: Straggler[] = [], first: string[] = []): RotateOutcome {
   const again = `heroku securekey:rotate ${outcome.var} -a ${outcome.owner} --confirm ${outcome.owner}`
+  const moves = left.flatMap(dyno => dyno.command ?? [])
   return {
-    ...outcome, status: 'stopped', stopped: {message: `${message} Nothing unsafe was left: run the same command again to continue (${again}).`, phase, stragglers: left},
+    ...outcome,
+    status: 'stopped',
+    stopped: {
+      message: `${message} Nothing unsafe was left: run the same command again to continue (${again}).`, phase, stragglers: left, suggestions: [...new Set([...first, ...moves, again])],
+    },
   }
 }
 
-/** Which dynos did not get there, each with the command that moves it on. */
+/** Which dynos did not get there, each with why and the command that moves it on. */
 function behind(left: Straggler[], what: string): string {
-  const named = left.map(dyno => `${dyno.app} ${dyno.dyno} (release v${dyno.release}; ${dyno.command})`)
+  const named = left.map(dyno => `${dyno.app} ${dyno.dyno} (${dyno.reason}${dyno.command ? `; ${dyno.command}` : ''})`)
   return `${left.length} dyno${left.length === 1 ? '' : 's'} did not ${what} within the timeout: ${named.join(', ')}.`
 }
 
@@ -232,20 +243,17 @@ export async function rotate(platform: PlatformApi, options: RotateOptions): Pro
     warning: `This rotates ${key.configVar} on ${holders.length} app${holders.length === 1 ? '' : 's'} (${holders.map(holder => holder.app).join(', ')}): each gets a release and its dynos restart in each phase.`,
   }, options.confirmer)
 
-  const reader = new DynoReader(platform, holders)
-  const barrier = async (step: RotationStep): Promise<Straggler[]> => {
-    progress.start(WAITS[step].label)
-    const {done, value} = await pollUntil(async () => stragglers(await reader.read(), keys => passes(step, keys, state)), {
-      done: left => left.length === 0,
-      onPoll: (left, next) => next !== undefined && progress.update(`${left.length} dyno${left.length === 1 ? '' : 's'} to go: ${left.slice(0, 3).map(dyno => `${dyno.app} ${dyno.dyno}`).join(', ')}${left.length > 3 ? ', …' : ''}`),
-      rateLimitRemaining: () => platform.rateLimitRemaining,
-      requestsPerPoll: () => holders.length * 2,
-      schedule: options.poll,
-      timeoutMs: options.timeoutMs,
-    })
-    progress.stop(done ? 'done' : `${value.length} dyno${value.length === 1 ? '' : 's'} did not get there`)
-    return done ? [] : value
-  }
+  const reader = new DynoReader(platform)
+  const barrier = (step: RotationStep) => reader.barrier({
+    holders,
+    label: WAITS[step].label,
+    poll: options.poll,
+    prebootMs: options.prebootWaitMs ?? DEFAULT_PREBOOT_WAIT_MS,
+    progress,
+    ready: keys => passes(step, keys, state),
+    runner: options.runner ?? {},
+    timeoutMs: options.timeoutMs,
+  })
 
   const writeStep = async (label: string, value: string, ownerRecord: OwnerRecord | undefined, phase: Rotation['phase']): Promise<string[]> => {
     progress.start(label)
@@ -263,8 +271,9 @@ export async function rotate(platform: PlatformApi, options: RotateOptions): Pro
       if (BARRIERS.has(step)) {
         stepNow = step === 'await-current' ? 'start' : 'barrier'
         // eslint-disable-next-line no-await-in-loop -- the steps run in order
-        const left = await barrier(step)
-        if (left.length > 0) return stopped({...outcome, new: state.new}, WAITS[step].phase, `${WAITS[step].failed} ${behind(left, WAITS[step].what)}`, left)
+        const result = await barrier(step)
+        if ('halt' in result) return stopped({...outcome, new: state.new}, WAITS[step].phase, `${WAITS[step].failed} ${result.halt.message}`, result.left, result.halt.suggestions)
+        if (!result.passed) return stopped({...outcome, new: state.new}, WAITS[step].phase, `${WAITS[step].failed} ${behind(result.left, WAITS[step].what)}`, result.left)
         continue
       }
 

@@ -15,7 +15,7 @@ export interface RotateDocument {
   key: KeyJson
   resumed: null | string
   status: RotateOutcome['status']
-  stopped: null | {message: string, phase: string, stragglers: Array<{app: string, command: string, dyno: string, release: number}>}
+  stopped: null | {message: string, phase: string, stragglers: Array<{app: string, command: null | string, dyno: string, reason: string, release: number}>}
 }
 
 export function rotateDocument(outcome: RotateOutcome): RotateDocument {
@@ -26,7 +26,15 @@ export function rotateDocument(outcome: RotateOutcome): RotateDocument {
     key: keyJson(outcome.key),
     resumed: outcome.resumed ?? null,
     status: outcome.status,
-    stopped: outcome.stopped ?? null,
+    stopped: outcome.stopped
+      ? {
+        message: outcome.stopped.message,
+        phase: outcome.stopped.phase,
+        stragglers: outcome.stopped.stragglers.map(dyno => ({
+          app: dyno.app, command: dyno.command ?? null, dyno: dyno.dyno, reason: dyno.reason, release: dyno.release,
+        })),
+      }
+      : null,
   }
 }
 

@@ -213,7 +213,7 @@ export async function waitForSync(platform: PlatformApi, resolution: Resolution,
   const {done, polls, value} = await pollUntil<KeyStatus[]>(poll, {
     done: everyKeyInSync,
     onPoll: options.onPoll,
-    rateLimitRemaining: () => platform.rateLimitRemaining,
+    rateLimit: platform,
     requestsPerPoll: statuses => resolution.keys.length + new Set(statuses.flatMap(status => status.comparison.holders.map(holder => holder.app))).size,
     schedule: options.schedule,
     sleep: options.sleep,

@@ -248,7 +248,7 @@ export async function waitUntilGone(platform: PlatformApi, addonId: string, sche
     }
   }
 
-  await pollUntil(gone, {done: isGone => isGone, rateLimitRemaining: () => platform.rateLimitRemaining, schedule})
+  await pollUntil(gone, {done: isGone => isGone, rateLimit: platform, schedule})
 }
 
 const apps = (count: number) => `${count} app${count === 1 ? '' : 's'}`

@@ -37,6 +37,7 @@ An add-on key cannot be rotated by anyone but its provider: rotate refuses it, c
     confirm: flags.string({description: 'the owner app\'s name, to confirm without a prompt'}),
     'dry-run': flags.boolean({description: 'show the plan; send no mutating request'}),
     'if-older-than': durationFlag({description: 'rotate only when LATEST is older than this, e.g. 14d', helpValue: 'DURATION'}),
+    'preboot-wait': durationFlag({description: 'how long old web dynos of a preboot app may serve after a release (default 5m)', helpValue: 'DURATION'}),
     remote: flags.remote(),
     timeout: durationFlag({description: 'how long each wait for the dynos lasts (default 10m)', helpValue: 'DURATION'}),
   }
@@ -52,12 +53,14 @@ An add-on key cannot be rotated by anyone but its provider: rotate refuses it, c
       keyVar: args.key,
       onPlan: plan => this.log(rotatePlanLines(plan).join('\n')),
       poll: pollSchedule(),
+      prebootWaitMs: flags['preboot-wait'],
       progress: this.progress,
+      runner: {dyno: process.env.DYNO},
       timeoutMs: flags.timeout ?? 10 * 60_000,
     })
     for (const line of rotateOutcomeLines(outcome)) this.log(line)
     const document = rotateDocument(outcome)
-    if (outcome.stopped) throw new SecurekeyError(outcome.stopped.message, {document, id: 'stopped', suggestions: outcome.stopped.stragglers.map(dyno => dyno.command)})
+    if (outcome.stopped) throw new SecurekeyError(outcome.stopped.message, {document, id: 'stopped', suggestions: outcome.stopped.suggestions})
     return document
   }
 }

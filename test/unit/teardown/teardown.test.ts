@@ -353,7 +353,7 @@ describe('teardown', () => {
       fake.destroyAnswer.pending = true
       const deprovisioning = {...addonOf('service-1', 'securekey', ADDON.name, 'deprovisioning'), id: ADDON_ID}
       fake.addonAnswers = [deprovisioning, deprovisioning, new PlatformError(404, 'not_found', 'Couldn\'t find that add on.')]
-      const result = await executeTeardown(asPlatform(fake), plan(), {poll: {initialMs: 1, maxMs: 1}, wait: true})
+      const result = await executeTeardown(asPlatform(fake), plan(), {poll: {initialMs: 1, maxMs: 1, msPerRequest: 1}, wait: true})
       expect(fake.calls.filter(call => call[0] === 'addon')).to.deep.equal([['addon', ADDON_ID], ['addon', ADDON_ID], ['addon', ADDON_ID]])
       expect(result.destroyed).to.deep.equal({state: 'deprovisioned'})
     })
