@@ -330,6 +330,11 @@ export class PlatformApi {
     return this.read<Heroku.Dyno[]>(`/apps/${encodeURIComponent(app)}/dynos`)
   }
 
+  /** Runs `task` for every item through the pool (one wave when items ≤ concurrency). */
+  each<T, R>(items: readonly T[], task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+    return mapPool(items, this.concurrency, task)
+  }
+
   /** Whether an app feature (e.g. `preboot`) is on; a feature the app does not know is off. */
   async featureEnabled(app: string, feature: string): Promise<boolean> {
     try {
@@ -340,20 +345,15 @@ export class PlatformApi {
     }
   }
 
+  plans(service: string): Promise<Heroku.Plan[]> {
+    return this.read<Heroku.Plan[]>(`/addon-services/${encodeURIComponent(service)}/plans`)
+  }
+
   /** What is left of the account's rate-limit pool; this request costs nothing. Also updates rateLimitRemaining. */
   async rateLimitLeft(): Promise<number | undefined> {
     const {remaining} = await this.read<{remaining?: number}>('/account/rate-limits')
     if (typeof remaining === 'number') this.rateLimitRemaining = remaining
     return this.rateLimitRemaining
-  }
-
-  /** Runs `task` for every item through the pool (one wave when items ≤ concurrency). */
-  each<T, R>(items: readonly T[], task: (item: T, index: number) => Promise<R>): Promise<R[]> {
-    return mapPool(items, this.concurrency, task)
-  }
-
-  plans(service: string): Promise<Heroku.Plan[]> {
-    return this.read<Heroku.Plan[]>(`/addon-services/${encodeURIComponent(service)}/plans`)
   }
 
   releaseConfigVars(app: string, version: number | string): Promise<ConfigVars> {

@@ -109,9 +109,10 @@ export async function pollUntil<T>(check: () => Promise<T>, options: PollOptions
 
 /** While the pool is below LOW_RATE_LIMIT (and the deadline not passed): say so, let it refill, ask again (free). */
 async function waitForRateLimit<T>(rateLimit: RateLimitSource | undefined, options: PollOptions<T>, deadline: number, requests: number): Promise<void> {
+  if (!rateLimit) return
   const {schedule, sleep = pause} = options
-  let remaining = rateLimit?.rateLimitRemaining
-  while (rateLimit && remaining !== undefined && remaining < LOW_RATE_LIMIT && deadline - Date.now() > 0) {
+  let remaining = rateLimit.rateLimitRemaining
+  while (remaining !== undefined && remaining < LOW_RATE_LIMIT && deadline - Date.now() > 0) {
     const ms = Math.min(refillDelay(remaining, schedule, requests), deadline - Date.now())
     options.onPause?.(remaining, ms)
     // eslint-disable-next-line no-await-in-loop

@@ -223,6 +223,17 @@ export class DynoReader {
     return {left: done ? [] : value, passed: done}
   }
 
+  /** Preboot per holder app, read once per run (one request each). */
+  private async prebootOf(options: BarrierOptions): Promise<Map<string, boolean>> {
+    if (!this.preboot) {
+      const apps = [...new Set(options.holders.map(holder => holder.app))]
+      const enabled = await this.platform.each(apps, app => this.platform.featureEnabled(app, 'preboot'))
+      this.requests += apps.length
+      this.preboot = new Map(apps.map((app, index) => [app, enabled[index]]))
+    }
+
+    return this.preboot
+  }
 
   /** One read of `apps`: dynos and newest release (through the pool, one wave), then the release configs not read before. */
   private async read(options: BarrierOptions, apps: readonly string[]): Promise<Map<string, {left: Straggler[]}>> {
@@ -242,7 +253,7 @@ export class DynoReader {
         continue
       }
 
-      for (const version of new Set([...found.dynos.map(dyno => dyno.release), found.newest?.version ?? 0])) {
+      for (const version of new Set([found.newest?.version ?? 0, ...found.dynos.map(dyno => dyno.release)])) {
         if (version > 0) addTo(wanted, releaseKey(holder.app, version), holder.configVar)
       }
     }
@@ -255,7 +266,7 @@ export class DynoReader {
     for (const holder of holders) {
       const found = listed.get(holder.app)!
       if ('error' in found) continue
-      const byVersion = new Map([...new Set([...found.dynos.map(dyno => dyno.release), found.newest?.version ?? 0])].map(version => [version, readings.get(releaseKey(holder.app, version))?.get(holder.configVar)]))
+      const byVersion = new Map([...new Set([found.newest?.version ?? 0, ...found.dynos.map(dyno => dyno.release)])].map(version => [version, readings.get(releaseKey(holder.app, version))?.get(holder.configVar)]))
       const unreadable = [...byVersion].find(([version, reading]) => version > 0 && reading?.kind === 'unreachable')
       if (unreadable) throw new Error(`reading the config of release v${unreadable[0]} of ${holder.app} failed: ${(unreadable[1] as {reason: string}).reason}`)
       const verdict = appVerdict({
@@ -270,17 +281,4 @@ export class DynoReader {
     for (const halt of gone) this.halts.set(halt.app, halt)
     return result
   }
-
-  /** Preboot per holder app, read once per run (one request each). */
-  private async prebootOf(options: BarrierOptions): Promise<Map<string, boolean>> {
-    if (!this.preboot) {
-      const apps = [...new Set(options.holders.map(holder => holder.app))]
-      const enabled = await this.platform.each(apps, app => this.platform.featureEnabled(app, 'preboot'))
-      this.requests += apps.length
-      this.preboot = new Map(apps.map((app, index) => [app, enabled[index]]))
-    }
-
-    return this.preboot
-  }
-
 }

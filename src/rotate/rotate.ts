@@ -117,7 +117,7 @@ function stopped(outcome: Omit<RotateOutcome, 'status'>, phase: StopPhase, messa
     ...outcome,
     status: 'stopped',
     stopped: {
-      message: `${message} Nothing unsafe was left: run the same command again to continue (${again}).`, phase, stragglers: left, suggestions: [...new Set([...first, ...moves, again])],
+      message: `${message} Nothing unsafe was left: run the same command again to continue (${again}).`, phase, stragglers: left, suggestions: [...new Set([again, ...first, ...moves])],
     },
   }
 }
