@@ -42,6 +42,44 @@ function allHoldersKeys(sandbox: Sandbox, apps: string[]): string[] {
 
 const sum = (counts: number[]) => counts.reduce((total, count) => total + count, 0)
 
+const stagedRotate = (args: string[] = []) => async (box: Sandbox) => {
+  const result = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1', ...args], sandboxEnv(box, 10))
+  expect(result.exitCode, result.stderr).to.equal(0)
+}
+
+/** The add-on's way: "NEW,CUR" written app by app, 20 ms apart. */
+const directWrite = (seed: number) => async (box: Sandbox) => {
+  const [current] = box.control.configVars('service-1').SECURE_KEY.split(',')
+  const next = `${'AB'.repeat(31)}${String(seed).padStart(2, '0')},${current}`
+  for (const {app, configVar} of holders) {
+    box.control.setConfigVar(app, configVar, next)
+    // eslint-disable-next-line no-await-in-loop
+    await new Promise(resolve => {
+      setTimeout(resolve, 20)
+    })
+  }
+}
+
+/**
+ * Heroku's harder cases at once: preboot on two holders (old web dynos serve, unlisted, 400 ms after each release),
+ * a one-off job started on service-4 at the rotation's first release that runs 300 ms, and a crashed web dyno on
+ * service-3 that the platform restarts 250 ms later.
+ */
+const herokuLike = (box: Sandbox) => {
+  for (const app of ['service-2', 'service-5']) box.control.setPreboot({bootMs: 20, enabled: true, windowMs: 400}, app)
+  box.control.setDynoState('service-3', 'web.2', 'crashed', {restartAfterMs: 250})
+  let started = false
+  const stop = box.control.onEvent(event => {
+    if (started || event.type !== 'release') return
+    started = true
+    setTimeout(() => {
+      const job = box.control.runOneOff('service-4', {command: 'bin/nightly-report', type: 'scheduler'})
+      setTimeout(() => box.control.stopDyno('service-4', job.name!), 300)
+    }, 0)
+    stop()
+  })
+}
+
 describe('securekey:rotate and self-managed keys against the sandbox', () => {
   let sandbox: Sandbox
 
@@ -267,10 +305,11 @@ describe('securekey:rotate and self-managed keys against the sandbox', () => {
 
     /** Runs `rotation` while dynos restart late, checking every ordered pair of running dynos after every sandbox event. */
     // eslint-disable-next-line unicorn/consistent-function-scoping -- it sets the suite's sandbox, which afterEach closes
-    async function refusalsDuring(seed: number, rotation: (sandbox: Sandbox) => Promise<void>): Promise<number> {
+    async function refusalsDuring(seed: number, rotation: (sandbox: Sandbox) => Promise<void>, platform?: (sandbox: Sandbox) => void): Promise<number> {
       sandbox = await startSandbox({apps: 5, seed: `safety-${seed}`})
       await selfManagedOnFive(sandbox)
       sandbox.control.setRestartDelay({maxMs: 120, minMs: 0, seed})
+      platform?.(sandbox)
       let refusals = 0
       const stop = sandbox.control.onEvent(() => {
         refusals += refusedPairs(sandbox.control, holders).refused.length
@@ -291,25 +330,30 @@ describe('securekey:rotate and self-managed keys against the sandbox', () => {
       const direct: number[] = []
       for (let seed = 1; seed <= SEEDS; seed++) {
         // eslint-disable-next-line no-await-in-loop
-        staged.push(await refusalsDuring(seed, async box => {
-          const result = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1'], sandboxEnv(box, 10))
-          expect(result.exitCode, result.stderr).to.equal(0)
-        }))
+        staged.push(await refusalsDuring(seed, stagedRotate()))
         // eslint-disable-next-line no-await-in-loop
-        direct.push(await refusalsDuring(seed, async box => {
-          const [current] = box.control.configVars('service-1').SECURE_KEY.split(',')
-          const next = `${'AB'.repeat(31)}${String(seed).padStart(2, '0')},${current}`
-          for (const {app, configVar} of holders) {
-            box.control.setConfigVar(app, configVar, next)
-            // eslint-disable-next-line no-await-in-loop
-            await new Promise(resolve => {
-              setTimeout(resolve, 20)
-            })
-          }
-        }))
+        direct.push(await refusalsDuring(seed, directWrite(seed)))
       }
 
       console.log(`      safety over ${SEEDS} seeds, 5 holders: staged rotate ${sum(staged)} refusals; direct "NEW,CUR" writes ${sum(direct)} refusals (per seed: ${direct.join(' ')})`)
+      expect(sum(staged)).to.equal(0)
+      expect(sum(direct)).to.be.greaterThan(0)
+    })
+
+    const HEROKU_SEEDS = 6
+
+    it(`with preboot, a late one-off job and a crashed dyno: staged rotate 0 refusals over ${HEROKU_SEEDS} seeds, the direct write more`, async function () {
+      this.timeout(240_000)
+      const staged: number[] = []
+      const direct: number[] = []
+      for (let seed = 1; seed <= HEROKU_SEEDS; seed++) {
+        // eslint-disable-next-line no-await-in-loop
+        staged.push(await refusalsDuring(seed, stagedRotate(['--preboot-wait', '500ms']), herokuLike))
+        // eslint-disable-next-line no-await-in-loop
+        direct.push(await refusalsDuring(seed, directWrite(seed), herokuLike))
+      }
+
+      console.log(`      safety with preboot, a late one-off and a crashed dyno, ${HEROKU_SEEDS} seeds, 5 holders: staged rotate ${sum(staged)} refusals; direct "NEW,CUR" writes ${sum(direct)} refusals (per seed: ${direct.join(' ')})`)
       expect(sum(staged)).to.equal(0)
       expect(sum(direct)).to.be.greaterThan(0)
     })
