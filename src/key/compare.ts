@@ -19,6 +19,9 @@ import type {Holder} from './model.js'
  *                the summary says whether the readable peers at least agree with each other (`peers_agree`).
  */
 import {type MalformedReason, type ParsedSecureKey, parseSecureKey} from '../runtime/key.js'
+import {
+  isDown, isOneOff, isReleaseDyno, isWeb, prebootUntil, releaseUnknown,
+} from './dynos.js'
 
 export type HolderState = 'ahead' | 'behind' | 'diverged' | 'in_sync' | 'malformed' | 'missing' | 'staged' | 'unknown' | 'unreachable'
 
@@ -110,8 +113,9 @@ export function readingVerdict(reading: Reading, configVar: string): undefined |
 }
 
 /**
- * One pair against the owner's. `staged`: the NEW fingerprint of a self-managed rotation in its staged phase (the
- * owner holds "CUR,NEW"): a holder with that pair accepts NEW and is `staged`, one still on "CUR,OLD" is `behind`.
+ * One pair against the owner's. `staged`: the NEW fingerprint of a self-managed rotation under way. Staged (the owner
+ * holds "CUR,NEW"): a holder with that pair accepts NEW and is `staged`, one still on "CUR,OLD" is `behind`. Promoted
+ * (the owner holds "NEW,CUR"): one still on "CUR,NEW" is `staged` too, not `diverged`.
  */
 export function compareKeys(keys: KeyPrints, reference: KeyPrints, staged?: string): Verdict {
   const latestMatches = keys.latest === reference.latest
@@ -120,6 +124,11 @@ export function compareKeys(keys: KeyPrints, reference: KeyPrints, staged?: stri
     return previousMatches
       ? {reason: 'accepts the staged key, still signs with the current one: securekey:rotate promotes it', state: 'staged'}
       : {reason: 'does not accept the staged key yet', state: 'behind'}
+  }
+
+  // The owner promoted ("NEW,CUR") and this one is still staged ("CUR,NEW"): it accepts NEW, and the promote reaches it next.
+  if (staged && reference.latest === staged && keys.previous === staged && keys.latest === reference.previous) {
+    return {reason: 'accepts the new key, still signs with the current one: the promote reaches it next', state: 'staged'}
   }
 
   if (latestMatches && previousMatches) return {state: 'in_sync'}
@@ -254,8 +263,18 @@ export interface StaleDynos extends Verdict {
 
 export interface DynoReport {
   currentRelease: number
+  /** Dynos that run no process now (crashed, idle, down): they hold no key and come back on the newest release. */
+  down: Array<{dyno: string, state: string}>
+  /** The newest release, when it is not (yet) deployed: `pending` in its release phase, or `failed`. */
+  notDeployed?: {status: string, version: number}
   /** Dynos whose release has the same pair as the app's config now (the current release, or an older one with it). */
   onCurrentKey: number
+  /** One-off dynos (run.N, scheduler.N): they keep their release until they exit. */
+  oneOff: Array<{dyno: string, release: number}>
+  /** With preboot on: until when (ISO) the web dynos replaced by the last release may still serve, unlisted. */
+  prebootUntil?: string
+  /** Dynos that do not say which release they run: their key cannot be known. */
+  releaseUnknown: string[]
   stale: StaleDynos[]
   total: number
 }
@@ -263,17 +282,26 @@ export interface DynoReport {
 /**
  * Which key each dyno runs, from the app's dynos, its current release, and the var as of each older release a dyno
  * runs (`readings`, by version; only releases older than the current one are ever read). Dynos on an older release
- * with the same pair as the config now are fine: the key did not change in between.
+ * with the same pair as the config now are fine: the key did not change in between. `staged`: the NEW fingerprint of
+ * a self-managed rotation in its staged phase, so that dynos accepting it read `staged`, not `diverged`. Dynos that run
+ * nothing or do not say their release are listed apart (key/dynos.ts), never compared.
  */
 export function compareDynos(input: {
   appKeys?: KeyPrints
   configVar: string
   currentRelease: number
   dynos: readonly DynoOnRelease[]
+  newest?: {status: string, version: number}
+  /** The platform's clock now (ms), and preboot's window when the app has preboot on. */
+  preboot?: {nowMs: number, windowMs: number}
   readings: ReadonlyMap<number, Reading>
   reference?: KeyPrints
+  staged?: string
 }): DynoReport {
-  const {appKeys, configVar, currentRelease, dynos, readings, reference} = input
+  const {appKeys, configVar, currentRelease, readings, reference} = input
+  const down = input.dynos.filter(dyno => isDown(dyno) && !releaseUnknown(dyno))
+  const unknown = input.dynos.filter(dyno => releaseUnknown(dyno))
+  const dynos = input.dynos.filter(dyno => !isDown(dyno) && !releaseUnknown(dyno) && !isReleaseDyno(dyno))
   const older = new Map<number, string[]>()
   for (const dyno of dynos) {
     if (dyno.release < currentRelease) older.set(dyno.release, [...(older.get(dyno.release) ?? []), dyno.name])
@@ -287,7 +315,7 @@ export function compareDynos(input: {
     if (keys && appKeys && sameKeys(keys, appKeys)) continue
     let verdict: Verdict
     if (own) verdict = own
-    else if (reference) verdict = compareKeys(keys!, reference)
+    else if (reference) verdict = compareKeys(keys!, reference, input.staged)
     else verdict = {reason: 'differs from the app\'s config; no owner reference to compare with', state: 'unknown'}
     stale.push({
       dynos: names.sort(), keys, release, ...verdict,
@@ -295,8 +323,17 @@ export function compareDynos(input: {
   }
 
   const staleCount = stale.reduce((count, group) => count + group.dynos.length, 0)
+  const lastWeb = Math.max(...dynos.filter(dyno => isWeb(dyno)).map(dyno => prebootUntil(dyno, input.preboot?.windowMs ?? 0)).filter(until => Number.isFinite(until)))
   return {
-    currentRelease, onCurrentKey: dynos.length - staleCount, stale, total: dynos.length,
+    currentRelease,
+    down: down.map(dyno => ({dyno: dyno.name, state: dyno.state!})),
+    notDeployed: input.newest && input.newest.status !== 'succeeded' ? input.newest : undefined,
+    onCurrentKey: dynos.length - staleCount,
+    oneOff: dynos.filter(dyno => isOneOff(dyno)).map(dyno => ({dyno: dyno.name, release: dyno.release})),
+    prebootUntil: input.preboot && lastWeb > input.preboot.nowMs ? new Date(lastWeb).toISOString() : undefined,
+    releaseUnknown: unknown.map(dyno => dyno.name),
+    stale,
+    total: dynos.length,
   }
 }
 

@@ -82,7 +82,8 @@ export function recordAt(step: 'close' | 'promote' | 'stage', record: OwnerRecor
 }
 
 /** The NEW fingerprint while a rotation is staged (status shows holders with "CUR,NEW" as staged), else undefined. */
-export const stagedNew = (record: OwnerRecord | undefined): string | undefined => (record?.rotation?.phase === 'staged' ? record.rotation.new : undefined)
+/** NEW's fingerprint while a rotation is under way (staged or promoted), for the comparison's `staged` state. */
+export const rotationNew = (record: OwnerRecord | undefined): string | undefined => (record && rotationUnderWay(record) ? record.rotation!.new : undefined)
 
 /** Whether a rotation is under way (staged or promoted): attach refuses to add a holder then. */
 export const rotationUnderWay = (record: OwnerRecord): boolean => record.rotation?.phase === 'staged' || record.rotation?.phase === 'promoted'

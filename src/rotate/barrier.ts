@@ -27,11 +27,11 @@ import {type Progress} from '../core/progress.js'
 import {type PollSchedule, pollUntil} from '../core/wait.js'
 import {type DynoOnRelease, printsOf} from '../key/compare.js'
 import {
+  isDown, isReleaseDyno, isWeb, moveOnCommand, prebootUntil, releaseUnknown,
+} from '../key/dynos.js'
+import {
   addTo, type AppDynos, listDynos, readAtReleases, releaseKey,
 } from '../key/readings.js'
-
-/** Heroku's window is the boot timeout (up to 180 s when raised) plus two minutes; the default covers the longest. */
-export const DEFAULT_PREBOOT_WAIT_MS = 5 * 60_000
 
 export interface Straggler {
   app: string
@@ -74,18 +74,6 @@ export interface Halt {
   suggestions: string[]
 }
 
-const ONE_OFF = /^(run|scheduler)\.\d+$/
-const RELEASE_DYNO = /^release\.\d+$/
-const NOT_RUNNING = new Set(['crashed', 'down', 'idle'])
-
-/**
- * The command that moves a dyno on: a one-off dyno is stopped (it never restarts), any other is restarted. The dyno
- * goes in --dyno-name: CLI 11 warns that a DYNO argument is deprecated.
- */
-export function stragglerCommand(app: string, dyno: string): string {
-  return `heroku ${ONE_OFF.test(dyno) ? 'ps:stop' : 'ps:restart'} --dyno-name ${dyno} -a ${app}`
-}
-
 const clock = (ms: number) => new Date(ms).toISOString().slice(11, 19)
 
 /** Whether `dyno` is the one this rotation runs in: its name is DYNO and its command runs securekey:rotate. */
@@ -102,26 +90,26 @@ export function appVerdict(read: AppRead, rules: BarrierRules): {halt?: Halt, le
   const newestPasses = newest?.status === 'succeeded' && rules.ready(keysAt(newest.version))
   const left: Straggler[] = []
   for (const dyno of read.dynos) {
-    if (RELEASE_DYNO.test(dyno.name) || dyno.type === 'release' || isRunner(dyno, rules.runner)) continue
+    if (isReleaseDyno(dyno) || isRunner(dyno, rules.runner)) continue
     const at = {app, dyno: dyno.name, release: dyno.release}
-    if (dyno.release === 0) {
+    if (releaseUnknown(dyno)) {
       left.push({...at, reason: 'does not say which release it runs, so its key cannot be proven'})
       continue
     }
 
-    if (NOT_RUNNING.has(dyno.state ?? '')) {
-      if (!newestPasses) left.push({...at, command: stragglerCommand(app, dyno.name), reason: `is ${dyno.state} and would come back on v${newest?.version ?? '?'}, which does not pass yet`})
+    if (isDown(dyno)) {
+      if (!newestPasses) left.push({...at, command: moveOnCommand(app, dyno.name), reason: `is ${dyno.state} and would come back on v${newest?.version ?? '?'}, which does not pass yet`})
       continue
     }
 
     if (!rules.ready(keysAt(dyno.release))) {
       const waiting = newest?.status === 'pending' && newest.version > dyno.release ? `; v${newest.version} is in its release phase` : ''
-      left.push({...at, command: stragglerCommand(app, dyno.name), reason: `runs v${dyno.release}${waiting}`})
+      left.push({...at, command: moveOnCommand(app, dyno.name), reason: `runs v${dyno.release}${waiting}`})
       continue
     }
 
-    if (rules.preboot && (dyno.type === 'web' || dyno.name.startsWith('web.'))) {
-      const until = Date.parse(dyno.createdAt ?? '') + rules.prebootMs
+    if (rules.preboot && isWeb(dyno)) {
+      const until = prebootUntil(dyno, rules.prebootMs)
       if (!Number.isFinite(until)) left.push({...at, reason: 'preboot: its start time is unknown, so the old web dynos may still serve'})
       else if (until > rules.now) left.push({...at, reason: `preboot: the web dynos it replaced may serve until ${clock(until)} UTC`})
     }

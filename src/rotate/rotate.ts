@@ -24,6 +24,7 @@ import {describeFailure, type PlatformApi} from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
 import {type PollSchedule} from '../core/wait.js'
 import {type KeyPrints, printsOf} from '../key/compare.js'
+import {DEFAULT_PREBOOT_WAIT_MS} from '../key/dynos.js'
 import {
   type ConfigCache, type Holder, holdersOf, type SelfManagedKey,
 } from '../key/model.js'
@@ -36,9 +37,7 @@ import {
 } from '../key/rotation-state.js'
 import {readConfig} from '../key/self-managed.js'
 import {parseSecureKey} from '../runtime/key.js'
-import {
-  DEFAULT_PREBOOT_WAIT_MS, DynoReader, type Runner, type Straggler,
-} from './barrier.js'
+import {DynoReader, type Runner, type Straggler} from './barrier.js'
 
 export interface RotateOptions {
   app: string

@@ -12,8 +12,8 @@
  * add-ons) is read once. A config-vars answer is reduced to parsed keys (fingerprints) before the next step: the other
  * values of the app never leave the task that read them.
  *
- * --dynos adds one wave (each app's dynos and its newest release), then one more for the config as of each older
- * release a dyno still runs, each (app, release) read once. --history adds the owner's newest releases and a binary
+ * --dynos adds one wave (each app's dynos, its newest release and whether preboot is on: 3N), then one more for the
+ * config as of each older release a dyno still runs, each (app, release) read once. --history adds the owner's newest releases and a binary
  * search over them (history.ts).
  */
 import type {History} from '../key/history.js'
@@ -24,6 +24,7 @@ import {type PollSchedule, pollUntil} from '../core/wait.js'
 import {
   allInSync, compareDynos, compareHolders, type Comparison, type DynoReport, type HolderReading, type Reading, STATE_LABELS,
 } from '../key/compare.js'
+import {DEFAULT_PREBOOT_WAIT_MS} from '../key/dynos.js'
 import {keyHistory} from '../key/history.js'
 import {
   type ConfigCache, describeKey, holdersOf, type SharedKey,
@@ -32,7 +33,7 @@ import {
   addTo, listDynos, readAtReleases, readEach, releaseKey,
 } from '../key/readings.js'
 import {findKeys, type Resolution} from '../key/resolve.js'
-import {stagedNew} from '../key/rotation-state.js'
+import {rotationNew} from '../key/rotation-state.js'
 
 export type DynoOutcome = {error: string} | {report: DynoReport}
 export type HistoryOutcome = {error: string} | {history: History}
@@ -98,14 +99,18 @@ export async function compareKeys(platform: PlatformApi, keys: readonly SharedKe
   return keys.map((key, index) => {
     const read: HolderReading[] = holders[index].map(holder => ({...holder, reading: readings.get(holder.app)!.get(holder.configVar)!}))
     const ownerVars = key.kind === 'addon' ? key.addon.config_vars ?? [] : [key.configVar]
-    return {comparison: compareHolders(read, key.owner, ownerVars, key.kind === 'self-managed' ? stagedNew(key.record) : undefined), key}
+    return {comparison: compareHolders(read, key.owner, ownerVars, key.kind === 'self-managed' ? rotationNew(key.record) : undefined), key}
   })
 }
 
 /** Adds the dyno report for every readable holder (see the budget above). */
 export async function addDynos(platform: PlatformApi, statuses: readonly KeyStatus[]): Promise<void> {
   const holders = statuses.flatMap(status => status.comparison.holders)
-  const dynosOf = await listDynos(platform, [...new Set(holders.filter(holder => holder.state !== 'unreachable').map(holder => holder.app))])
+  const apps = [...new Set(holders.filter(holder => holder.state !== 'unreachable').map(holder => holder.app))]
+  const [dynosOf, preboot] = await Promise.all([
+    listDynos(platform, apps),
+    platform.each(apps, app => platform.featureEnabled(app, 'preboot').catch(() => false)).then(enabled => new Map(apps.map((app, index) => [app, enabled[index]]))),
+  ])
   const wanted = new Map<string, Set<string>>()
   for (const holder of holders) {
     const found = dynosOf.get(holder.app)
@@ -117,8 +122,10 @@ export async function addDynos(platform: PlatformApi, statuses: readonly KeyStat
 
   const atRelease = await readAtReleases(platform, wanted)
 
+  const nowMs = platform.serverTime ?? Date.now()
   for (const status of statuses) {
     const reference = status.comparison.reference.keys
+    const staged = status.key.kind === 'self-managed' ? rotationNew(status.key.record) : undefined
     status.dynos = status.comparison.holders.map((holder): DynoOutcome => {
       const found = dynosOf.get(holder.app)
       if (!found) return {error: 'not checked: the app could not be read'}
@@ -131,7 +138,15 @@ export async function addDynos(platform: PlatformApi, statuses: readonly KeyStat
 
       return {
         report: compareDynos({
-          appKeys: holder.keys, configVar: holder.configVar, currentRelease: found.currentRelease, dynos: found.dynos, readings, reference,
+          appKeys: holder.keys,
+          configVar: holder.configVar,
+          currentRelease: found.currentRelease,
+          dynos: found.dynos,
+          newest: found.newest,
+          preboot: preboot.get(holder.app) ? {nowMs, windowMs: DEFAULT_PREBOOT_WAIT_MS} : undefined,
+          readings,
+          reference,
+          staged,
         }),
       }
     })

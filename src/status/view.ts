@@ -11,7 +11,7 @@ import * as color from '../core/color.js'
 import {formatDuration} from '../core/duration.js'
 import * as hux from '../core/table.js'
 import {
-  allInSync, type Comparison, type HolderState, type HolderStatus, type KeyPrints, type ReferenceState,
+  allInSync, type Comparison, type DynoReport, type HolderState, type HolderStatus, type KeyPrints, type ReferenceState,
   someAppHoldsTwice, type StaleDynos, STATE_LABELS, STATES, summaryLine,
 } from '../key/compare.js'
 import {type KeyJson, keyJson} from '../key/model.js'
@@ -28,7 +28,12 @@ interface KeysJson {
 
 export interface DynosJson {
   current_release: number
+  down: Array<{dyno: string, state: string}>
+  newest_release: null | {status: string, version: number}
   on_current_key: number
+  one_off: Array<{dyno: string, release: number}>
+  preboot_until: null | string
+  release_unknown: string[]
   stale: Array<KeysJson & {dynos: string[], reason: null | string, release: number, state: HolderState}>
   total: number
 }
@@ -77,10 +82,15 @@ function keysJson(keys: KeyPrints | undefined): KeysJson {
 
 function dynosJson(outcome: DynoOutcome): DynosJson | {error: string} {
   if ('error' in outcome) return {error: outcome.error}
-  const {currentRelease, onCurrentKey, stale, total} = outcome.report
+  const {currentRelease, down, notDeployed, onCurrentKey, oneOff, prebootUntil, releaseUnknown, stale, total} = outcome.report
   return {
     current_release: currentRelease,
+    down,
+    newest_release: notDeployed ?? null,
     on_current_key: onCurrentKey,
+    one_off: oneOff,
+    preboot_until: prebootUntil ?? null,
+    release_unknown: releaseUnknown,
     stale: stale.map(group => ({
       dynos: group.dynos, ...keysJson(group.keys), reason: group.reason ?? null, release: group.release, state: group.state,
     })),
@@ -227,12 +237,28 @@ function staleWords(group: StaleDynos, configVar: string): string {
 export function dynoLines(holder: HolderStatus, outcome: DynoOutcome, label: string): string[] {
   if ('error' in outcome) return [`${label}: dynos not checked: ${outcome.error}`]
   const {report} = outcome
-  if (report.total === 0) return [`${label}: no dynos running`]
+  if (report.total === 0) return [`${label}: no dynos running`, ...platformLines(report, holder.app, label)]
   if (report.stale.length === 0) {
-    return [`${label}: ${report.total === 1 ? 'its dyno runs' : `all ${dynos(report.total)} run`} the key in its config (release v${report.currentRelease})`]
+    return [`${label}: ${report.total === 1 ? 'its dyno runs' : `all ${dynos(report.total)} run`} the key in its config (release v${report.currentRelease})`, ...platformLines(report, holder.app, label)]
   }
 
-  return report.stale.map(group => `${label}: ${group.dynos.length} of ${dynos(report.total)} ${staleWords(group, holder.configVar)} (release v${group.release}: ${group.dynos.join(', ')})`)
+  return [
+    ...report.stale.map(group => `${label}: ${group.dynos.length} of ${dynos(report.total)} ${staleWords(group, holder.configVar)} (release v${group.release}: ${group.dynos.join(', ')})`),
+    ...platformLines(report, holder.app, label),
+  ]
+}
+
+/** What the platform does to the dynos beside the key: an undeployed release, preboot, dynos down, one-off, unknown. */
+function platformLines(report: DynoReport, app: string, label: string): string[] {
+  const lines: string[] = []
+  const {notDeployed} = report
+  if (notDeployed?.status === 'failed') lines.push(`${label}: release v${notDeployed.version} failed its release phase: no dyno runs it (fix the release command, then heroku releases:retry -a ${app})`)
+  else if (notDeployed) lines.push(`${label}: release v${notDeployed.version} is ${notDeployed.status} (its release phase runs; dynos boot on it once it succeeds)`)
+  if (report.prebootUntil) lines.push(`${label}: preboot is on: the web dynos replaced by the last release may serve, unlisted, until ${report.prebootUntil.slice(11, 19)} UTC`)
+  if (report.down.length > 0) lines.push(`${label}: ${report.down.map(dyno => `${dyno.dyno} ${dyno.state}`).join(', ')}: no process, no key; back on the newest release`)
+  if (report.oneOff.length > 0) lines.push(`${label}: one-off ${report.oneOff.map(dyno => `${dyno.dyno} (v${dyno.release})`).join(', ')}: each keeps its release until it exits`)
+  if (report.releaseUnknown.length > 0) lines.push(`${label}: ${report.releaseUnknown.join(', ')} do not say which release they run: their key cannot be known`)
+  return lines
 }
 
 function ago(iso: string, now: number): string {

@@ -12,6 +12,7 @@ import {type Sandbox, startSandbox} from '../../sandbox/index.js'
 import Attach from '../../src/commands/securekey/attach.js'
 import Provision from '../../src/commands/securekey/provision.js'
 import Rotate from '../../src/commands/securekey/rotate.js'
+import Status from '../../src/commands/securekey/status.js'
 import {fingerprint} from '../../src/runtime/key.js'
 import {refusedPairs} from '../helpers/key-acceptance.js'
 import {unwrapped} from '../helpers/output.js'
@@ -211,5 +212,39 @@ describe('the rotation barrier on Heroku\'s dyno behaviours', function () {
     const result = await running
     expect(result.exitCode).to.equal(1)
     expect(unwrapped(result.stderr)).to.include('service-3 holds SERVICE_1_SECURE_KEY but no longer exists')
+  })
+
+  it('status --dynos mid-rotation shows staged dynos as staged, and preboot, a failed release, crashed and one-off dynos as such, in text and --json', async () => {
+    // A one-off job on service-3 starts on the staged release, so the promote's barrier stops on it.
+    const env = sandboxEnv(sandbox, 20)
+    sandbox.control.onEvent(event => {
+      if (event.type === 'release' && event.app === 'service-3' && sandbox.control.dynos('service-3').every(dyno => dyno.name !== 'run.1')) {
+        setTimeout(() => sandbox.control.runOneOff('service-3', {command: 'bin/report'}), 0)
+      }
+    })
+    const stopped = await runCommand(Rotate, [...ROTATE, '--timeout', '400ms'], env)
+    expect(stopped.exitCode).to.equal(1)
+    expect(unwrapped(stopped.stderr)).to.include('service-3 run.1')
+    sandbox.control.setPreboot({bootMs: 20, enabled: true, windowMs: 60_000}, 'service-2')
+    sandbox.control.setReleasePhase('service-2', {outcome: 'fail'})
+    sandbox.control.setConfigVar('service-2', 'UNRELATED', 'x')
+    sandbox.control.setDynoState('service-2', 'worker.1', 'crashed', {restartAfterMs: 60_000})
+
+    const text = await runCommand(Status, ['-a', 'service-1', '--dynos'], env)
+    const lines = unwrapped(text.stdout)
+    expect(lines).to.match(/service-3: 1 of \d dynos .*\(release v\d+: run\.1\)/)
+    expect(lines).to.not.include('diverged')
+    expect(lines).to.match(/service-2: release v\d+ failed its release phase: no dyno runs it \(fix the release command, then heroku releases:retry -a service-2\)/)
+    expect(lines).to.include('service-2: worker.1 crashed: no process, no key; back on the newest release')
+    expect(lines).to.match(/service-2: preboot is on: the web dynos replaced by the last release may serve, unlisted, until \d\d:\d\d:\d\d UTC/)
+    expect(lines).to.match(/service-3: one-off run\.1 \(v\d+\): each keeps its release until it exits/)
+
+    const json = await runCommand(Status, ['-a', 'service-1', '--dynos', '--json'], env)
+    const apps = JSON.parse(json.stdout).keys[0].apps as Array<{app: string, dynos: {down: unknown[], newest_release: null | {status: string}, one_off: Array<{dyno: string}>, stale: Array<{state: string}>}}>
+    const byApp = new Map(apps.map(app => [app.app, app.dynos]))
+    expect(byApp.get('service-3')!.stale.map(group => group.state)).to.deep.equal(['staged'])
+    expect(byApp.get('service-3')!.one_off.map(dyno => dyno.dyno)).to.deep.equal(['run.1'])
+    expect(byApp.get('service-2')!.newest_release?.status).to.equal('failed')
+    expect(byApp.get('service-2')!.down).to.deep.equal([{dyno: 'worker.1', state: 'crashed'}])
   })
 })

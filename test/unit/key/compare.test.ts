@@ -194,7 +194,12 @@ describe('compare', () => {
       })
       expect(report).to.deep.equal({
         currentRelease: 43,
+        down: [],
+        notDeployed: undefined,
         onCurrentKey: 1,
+        oneOff: [],
+        prebootUntil: undefined,
+        releaseUnknown: [],
         stale: [{
           dynos: ['web.1', 'web.2'],
           keys: {latest: fp(K1), previous: fp(K4), standard: true},
@@ -225,6 +230,56 @@ describe('compare', () => {
       })
       expect(report.stale.map(group => [group.release, group.state, group.dynos])).to.deep.equal([[40, 'missing', ['web.3']], [41, 'unreachable', ['web.1', 'web.2']]])
       expect(report.onCurrentKey).to.equal(1)
+    })
+
+    it('in a staged rotation, calls dynos that accept the new key staged, not diverged', () => {
+      // The owner holds "CUR,NEW" (K2,K3); a dyno on an older release runs the same staged pair while the app's config moved on.
+      const staged = {latest: fp(K2), previous: fp(K3), standard: true}
+      const report = compareDynos({
+        appKeys: reference, configVar: 'SECURE_KEY', currentRelease: 43, dynos, readings: new Map([[41, read(value(K2, K3))]]), reference: staged, staged: fp(K3),
+      })
+      expect(report.stale.map(group => group.state)).to.deep.equal(['staged'])
+    })
+
+    it('lists apart what the platform does: dynos down, one-off, without a release, an undeployed release, preboot', () => {
+      const now = Date.parse('2026-12-03T12:00:00Z')
+      const report = compareDynos({
+        appKeys: reference,
+        configVar: 'SECURE_KEY',
+        currentRelease: 43,
+        dynos: [
+          {
+            createdAt: '2026-12-03T11:58:00Z', name: 'web.1', release: 43, state: 'up', type: 'web',
+          },
+          {
+            name: 'web.2', release: 41, state: 'crashed', type: 'web',
+          },
+          {
+            name: 'worker.1', release: 43, state: 'idle', type: 'worker',
+          },
+          {
+            name: 'run.7', release: 43, state: 'up', type: 'run',
+          },
+          {
+            name: 'release.3', release: 44, state: 'up', type: 'release',
+          },
+          {
+            name: 'web.3', release: 0, state: 'up', type: 'web',
+          },
+        ],
+        newest: {status: 'pending', version: 44},
+        preboot: {nowMs: now, windowMs: 5 * 60_000},
+        readings: new Map(),
+        reference,
+      })
+      expect(report.down).to.deep.equal([{dyno: 'web.2', state: 'crashed'}, {dyno: 'worker.1', state: 'idle'}])
+      expect(report.oneOff).to.deep.equal([{dyno: 'run.7', release: 43}])
+      expect(report.releaseUnknown).to.deep.equal(['web.3'])
+      expect(report.notDeployed).to.deep.equal({status: 'pending', version: 44})
+      expect(report.prebootUntil).to.equal('2026-12-03T12:03:00.000Z')
+      // Only running dynos with a known release are compared and counted.
+      expect(report.stale).to.deep.equal([])
+      expect(report.total).to.equal(2)
     })
 
     it('without an owner reference, calls a different key unknown', () => {
