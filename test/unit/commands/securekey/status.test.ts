@@ -210,10 +210,11 @@ describe('securekey:status', () => {
 
     expect(result.exitCode, result.stderr).to.equal(0)
     expect(text(result)).to.include('3/3 apps in sync')
-    // Without a terminal, one line a poll on stderr, so a CI log reads top to bottom.
+    // Without a terminal, one line a poll on stderr, so a CI log reads top to bottom. The pause is the account budget's
+    // for a poll of 4 requests (1 + 3 apps) at the test's 10 ms schedule: 4 × 12 ms.
     expect(text({...result, stdout: ''}).split('\n').slice(0, 3)).to.deep.equal([
       'Waiting until every app is in sync...',
-      '  2/3 in sync (service-2 behind), next check in 10ms',
+      '  2/3 in sync (service-2 behind), next check in 48ms',
       '  every app is in sync',
     ])
     expect(nock.pendingMocks()).to.deep.equal([])
