@@ -19,11 +19,14 @@
  * order, stopping at the first that does not complete.
  */
 import {checkConfirmations, confirmAction, type Confirmer} from '../core/confirm.js'
-import {NotFoundError, SecurekeyError} from '../core/errors.js'
+import {InvalidRecordError, NotFoundError, SecurekeyError} from '../core/errors.js'
 import {describeFailure, type PlatformApi} from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
 import {type PollSchedule, pollUntil} from '../core/wait.js'
 import {type KeyPrints, printsOf} from '../key/compare.js'
+import {
+  type GoneHolder, goneHolder, goneHolderAdvice, goneHolderSuggestions,
+} from '../key/gone-holder.js'
 import {
   type ConfigCache, type Holder, holdersOf, type SelfManagedKey,
 } from '../key/model.js'
@@ -32,7 +35,7 @@ import {
 } from '../key/record.js'
 import {findKeys, pickOwned} from '../key/resolve.js'
 import {
-  BARRIERS, passes, recordAt, releasesFrom, remainingSteps, rotationState, type RotationState, type RotationStep, type Standing, swapped,
+  BARRIERS, passes, recordAt, releasesFrom, remainingSteps, rotationState, type RotationState, type RotationStep, type Standing, swapped, unprovenStage,
 } from '../key/rotation-state.js'
 import {readConfig} from '../key/self-managed.js'
 import {parseSecureKey} from '../runtime/key.js'
@@ -80,7 +83,13 @@ export interface RotateOutcome {
   resumed?: 'promoted' | 'staged'
   status: RotateStatus
   steps: HolderStep[]
-  stopped?: {message: string, phase: StopPhase, stragglers: Straggler[]}
+  stopped?: {
+    /** Holders deleted or out of reach (key/gone-holder.ts): a re-run cannot pass them until they are dealt with. */
+    gone?: GoneHolder[]
+    message: string
+    phase: StopPhase
+    stragglers: Straggler[]
+  }
   var: string
   /** Why not due (with --if-older-than). */
   why?: string
@@ -104,11 +113,35 @@ async function keyToRotate(platform: PlatformApi, options: RotateOptions): Promi
 
 const pairOf = (value: string | undefined): KeyPrints | undefined => printsOf(parseSecureKey(value))
 
-function stopped(outcome: Omit<RotateOutcome, 'status'>, phase: StopPhase, message: string, left: Straggler[] = []): RotateOutcome {
+function stopped(outcome: Omit<RotateOutcome, 'status'>, phase: StopPhase, message: string, left: Straggler[] = [], gone: GoneHolder[] = []): RotateOutcome {
   const again = `heroku securekey:rotate ${outcome.var} -a ${outcome.owner} --confirm ${outcome.owner}`
+  const next = gone.length > 0
+    ? ` ${gone.map(holder => goneHolderAdvice(holder, outcome.key)).join('; ')}. Nothing unsafe was left: then run the same command again to continue (${again}).`
+    : ` Nothing unsafe was left: run the same command again to continue (${again}).`
   return {
-    ...outcome, status: 'stopped', stopped: {message: `${message} Nothing unsafe was left: run the same command again to continue (${again}).`, phase, stragglers: left},
+    ...outcome, status: 'stopped', stopped: {
+      ...(gone.length > 0 ? {gone} : {}), message: `${message}${next}`, phase, stragglers: left,
+    },
   }
+}
+
+interface HolderFailure {
+  app: string
+  error: unknown
+}
+
+const describeFailures = (failures: readonly HolderFailure[]): string => failures.map(({app, error}) => `${app} (${describeFailure(error)})`).join(', ')
+
+const goneAmong = (failures: readonly HolderFailure[]): GoneHolder[] => failures.flatMap(({app, error}) => goneHolder(app, error) ?? [])
+
+/**
+ * After a failure whose error does not say which app (the barrier's reads), whether a holder is gone: one read of each
+ * holder app, only when a run stopped. An app that answers anything but 404 / 403 forbidden is not gone.
+ */
+async function probeHolders(platform: PlatformApi, holders: readonly Holder[]): Promise<GoneHolder[]> {
+  const apps = [...new Set(holders.map(holder => holder.app))]
+  const found = await platform.each(apps, app => platform.app(app).then(() => {}, (error: unknown) => goneHolder(app, error)))
+  return found.flatMap(gone => gone ?? [])
 }
 
 /** Which dynos did not get there, each with the command that moves it on. */
@@ -121,25 +154,25 @@ function behind(left: Straggler[], what: string): string {
  * Writes `value` to the owner (with its record, when given) and then to every other holder whose value differs,
  * through the pool. Returns the failures, each naming its app; the owner's failure stops before any peer.
  */
-async function writeHolders(platform: PlatformApi, holders: readonly Holder[], value: string, current: Map<string, string | undefined>, ownerRecord?: OwnerRecord, phase?: Rotation['phase']): Promise<string[]> {
+async function writeHolders(platform: PlatformApi, holders: readonly Holder[], value: string, current: Map<string, string | undefined>, ownerRecord?: OwnerRecord, phase?: Rotation['phase']): Promise<HolderFailure[]> {
   const [owner, ...peers] = holders
   if (ownerRecord || current.get(owner.app) !== value) {
     try {
       await platform.setConfigVars(owner.app, {[owner.configVar]: value, ...(ownerRecord ? {[recordVarOf(owner.configVar)]: formatRecord(ownerRecord)} : {})})
       current.set(owner.app, value)
     } catch (error) {
-      return [`${owner.app} (${describeFailure(error)})`]
+      return [{app: owner.app, error}]
     }
   }
 
-  const failures: string[] = []
+  const failures: HolderFailure[] = []
   await platform.each(peers.filter(peer => current.get(peer.app) !== value), async peer => {
     try {
       const pointer = formatRecord({...peerRecord(owner.app, owner.configVar), ...(phase ? {rotation: {phase}} : {})})
       await platform.setConfigVars(peer.app, {[peer.configVar]: value, [recordVarOf(peer.configVar)]: pointer})
       current.set(peer.app, value)
     } catch (error) {
-      failures.push(`${peer.app} (${describeFailure(error)})`)
+      failures.push({app: peer.app, error})
     }
   })
   return failures
@@ -153,11 +186,24 @@ export function plannedSteps(holders: readonly Holder[], current: ReadonlyMap<st
   return holders.map((holder, index) => ({app: holder.app, releases: releases[index], var: holder.configVar}))
 }
 
+/**
+ * A holder deleted or out of reach (key/gone-holder.ts) stops every run before any write: say which, and what to do,
+ * since running the same command again cannot help. `transient`: the other failures, which a re-run may get past.
+ */
+function goneHoldersError(key: SelfManagedKey, gone: readonly GoneHolder[], transient: readonly string[], prefix: string): SecurekeyError {
+  const advice = gone.map(holder => goneHolderAdvice(holder, key)).join('; ')
+  const others = transient.length > 0 ? ` Could not read the others for another reason: ${transient.join(', ')}.` : ''
+  return new NotFoundError(`${prefix} ${advice}.${others} Then run the same command again.`, {suggestions: goneHolderSuggestions(gone, key)})
+}
+
 /** Every holder's value, from configs read once; an unreadable holder stops the rotation before any write. */
 async function readValues(platform: PlatformApi, key: SelfManagedKey, holders: readonly Holder[], configs: ConfigCache): Promise<Map<string, string | undefined>> {
   const apps = [...new Set(holders.map(holder => holder.app))]
   const read = await platform.each(apps, app => readConfig(platform, app, configs).then(config => ({config}), (error: unknown) => ({error})))
-  const unreadable = apps.flatMap((app, index) => ('error' in read[index] ? [`${app} (${describeFailure(read[index].error)})`] : []))
+  const failed = apps.flatMap((app, index) => ('error' in read[index] ? [{app, error: read[index].error}] : []))
+  const gone = failed.flatMap(({app, error}) => goneHolder(app, error) ?? [])
+  const unreadable = failed.filter(({app}) => !gone.some(holder => holder.app === app)).map(({app, error}) => `${app} (${describeFailure(error)})`)
+  if (gone.length > 0) throw goneHoldersError(key, gone, unreadable, `A holder of ${key.owner}'s ${key.configVar} cannot be read, so the rotation cannot go on and nothing was changed:`)
   if (unreadable.length > 0) {
     throw new SecurekeyError(`Could not read every holder of ${key.configVar}, so nothing was changed: ${unreadable.join(', ')}. Run the same command again.`, {suggestions: [`heroku securekey:status ${key.configVar} -a ${key.owner}`]})
   }
@@ -176,6 +222,14 @@ function checkSettled(key: SelfManagedKey, holders: readonly Holder[], current: 
       suggestions: [`heroku securekey:status ${key.configVar} -a ${key.owner}`],
     })
   }
+}
+
+/** The refusal of a "staged" record that cannot be told from a hand edit (key/rotation-state.ts unprovenStage). */
+function unprovenStageError(key: SelfManagedKey, owner: KeyPrints): InvalidRecordError {
+  const recordVar = recordVarOf(key.configVar)
+  return new InvalidRecordError(`${recordVar} on ${key.owner} says a rotation is staged with NEW ${owner.previous}, which is ${key.owner}'s PREVIOUS key, but not which LATEST it started from ("from"): a record edited by hand over a settled key reads the same, and continuing would promote the old key back. Nothing was changed. If no rotation was under way, restore the record with heroku releases:rollback <release> -a ${key.owner} (heroku releases -a ${key.owner} lists when it changed); if this plugin staged it, add "from": "${owner.latest}" to its rotation, then run the same command again.`, {
+    suggestions: [`heroku releases -a ${key.owner}`],
+  })
 }
 
 const apps = (count: number) => `${count} app${count === 1 ? '' : 's'}`
@@ -204,6 +258,7 @@ export async function rotate(platform: PlatformApi, options: RotateOptions): Pro
   const ownerPair = pairOf(ownerValue)
   if (!ownerPair || !ownerValue) throw new SecurekeyError(`${key.configVar} on ${key.owner} (the owner) is not a usable key; nothing was changed.`, {suggestions: [`heroku securekey:status ${key.configVar} -a ${key.owner}`]})
 
+  if (unprovenStage(record, ownerPair)) throw unprovenStageError(key, ownerPair)
   const state: RotationState = rotationState(record, ownerPair)
   const resumed = state.standing === 'staged' || state.standing === 'promoted' ? state.standing : undefined
   const base = {
@@ -247,7 +302,7 @@ export async function rotate(platform: PlatformApi, options: RotateOptions): Pro
     return done ? [] : value
   }
 
-  const writeStep = async (label: string, value: string, ownerRecord: OwnerRecord | undefined, phase: Rotation['phase']): Promise<string[]> => {
+  const writeStep = async (label: string, value: string, ownerRecord: OwnerRecord | undefined, phase: Rotation['phase']): Promise<HolderFailure[]> => {
     progress.start(label)
     const failed = await writeHolders(platform, holders, value, current, ownerRecord, phase)
     progress.stop(failed.length > 0 ? `${failed.length} failed` : 'done')
@@ -278,7 +333,7 @@ export async function rotate(platform: PlatformApi, options: RotateOptions): Pro
         const ownerRecord = state.standing === 'staged' ? undefined : at('stage')
         // eslint-disable-next-line no-await-in-loop
         const failed = await writeStep(`Staging the new key on ${apps(holders.length)} (each accepts it, still signing with the current one)`, value, ownerRecord, 'staged')
-        if (failed.length > 0) return stopped({...outcome, new: state.new}, 'stage', `Staging stopped: writing ${key.configVar} failed on ${failed.join(', ')}.`)
+        if (failed.length > 0) return stopped({...outcome, new: state.new}, 'stage', `Staging stopped: writing ${key.configVar} failed on ${describeFailures(failed)}.`, [], goneAmong(failed))
         written = ownerRecord ?? written
       } else if (step === 'promote') {
         stepNow = 'promote'
@@ -288,7 +343,7 @@ export async function rotate(platform: PlatformApi, options: RotateOptions): Pro
         const label = state.standing === 'promoted' ? `Promoting the new key on the ${apps(left)} still staged` : `Promoting the new key on ${apps(holders.length)} (each signs with it, still accepting the old one)`
         // eslint-disable-next-line no-await-in-loop
         const failed = left > 0 || ownerRecord ? await writeStep(label, promotedValue, ownerRecord, 'promoted') : []
-        if (failed.length > 0) return stopped({...outcome, new: state.new}, 'promote', `Promoting stopped: writing ${key.configVar} failed on ${failed.join(', ')}.`)
+        if (failed.length > 0) return stopped({...outcome, new: state.new}, 'promote', `Promoting stopped: writing ${key.configVar} failed on ${describeFailures(failed)}.`, [], goneAmong(failed))
         value = promotedValue
         written = ownerRecord ?? written
       } else {
@@ -299,7 +354,7 @@ export async function rotate(platform: PlatformApi, options: RotateOptions): Pro
     }
   } catch (error) {
     if (error instanceof SecurekeyError) throw error
-    return stopped({...outcome, new: state.new}, stepNow, `The rotation stopped (${stepNow}): ${describeFailure(error)}.`)
+    return stopped({...outcome, new: state.new}, stepNow, `The rotation stopped (${stepNow}): ${describeFailure(error)}.`, [], await probeHolders(platform, holders).catch(() => []))
   }
 
   return {...outcome, new: state.new, status: 'rotated'}

@@ -6,6 +6,7 @@ import {SecurekeyError} from '../../core/errors.js'
 import {durationFlag, flags} from '../../core/flags.js'
 import {prose} from '../../core/prose.js'
 import {pollSchedule} from '../../core/wait.js'
+import {goneHolderSuggestions} from '../../key/gone-holder.js'
 import {rotate} from '../../rotate/rotate.js'
 import {
   type RotateDocument, rotateDocument, rotateOutcomeLines, rotatePlanLines,
@@ -57,7 +58,11 @@ An add-on key cannot be rotated by anyone but its provider: rotate refuses it, c
     })
     for (const line of rotateOutcomeLines(outcome)) this.log(line)
     const document = rotateDocument(outcome)
-    if (outcome.stopped) throw new SecurekeyError(outcome.stopped.message, {document, id: 'stopped', suggestions: outcome.stopped.stragglers.map(dyno => dyno.command)})
+    if (outcome.stopped) {
+      const suggestions = [...outcome.stopped.stragglers.map(dyno => dyno.command), ...goneHolderSuggestions(outcome.stopped.gone ?? [], outcome.key)]
+      throw new SecurekeyError(outcome.stopped.message, {document, id: 'stopped', suggestions})
+    }
+
     return document
   }
 }
