@@ -29,6 +29,9 @@ detaches every peer, lists the attachments again, and destroys the add-on on its
 is cut off unannounced. If a step fails, nothing is destroyed and running the same command again finishes the job.
 On a self-managed key (no add-on) it removes the key var and its record from every peer, then from the owner.
 An app that owns no shared key has nothing to tear down: that is not an error. When it owns several, name one.
+--holder APP drops only APP from a self-managed key's record, when APP no longer exists (the API answers 404: a deleted
+app, whose key cannot be removed and which stops every rotation); confirmed by --confirm APP. An app that still exists,
+or that this account cannot see, is refused.
 --wait polls from every 2 s, backing off to 30 s (HEROKU_SECUREKEY_WAIT_INTERVAL_MS sets the first pause).
 
 --json prints one document, described in docs/json.md ("securekey:teardown"); no key value is ever in it. When the teardown stops, complete is false and the exit code 1.`
