@@ -287,6 +287,15 @@ describe('securekey:rotate and self-managed keys against the sandbox', () => {
       expect(value(sandbox, 'service-2', PEER_VAR) === final).to.equal(true)
     })
 
+    it('a write answered 404 names the app as no longer there and how to drop it, not only "run again"', async () => {
+      const env = await ownerAndTwoPeers('gone-write')
+      sandbox.control.injectFault({method: 'PATCH', path: '/apps/service-3/config-vars', status: 404})
+      const stopped = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1', '--json'], env)
+      expect(stopped.exitCode).to.equal(1)
+      expect(JSON.parse(stopped.stdout).stopped).to.deep.include({gone: [{app: 'service-3', detail: 'Couldn\'t find that resource. (not_found, HTTP 404)', problem: 'not_found'}], phase: 'stage'})
+      expect(unwrapped(stopped.stderr)).to.include('Staging stopped').and.include('service-3 no longer exists').and.include('--holder service-3 --confirm service-3')
+    })
+
     it('an app this account cannot see (403) is named as not accessible and is never dropped; a 5xx keeps "run the same command again"', async () => {
       const env = await ownerAndTwoPeers('gone-forbidden')
       sandbox.control.injectFault({
