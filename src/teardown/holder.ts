@@ -14,8 +14,10 @@
  * so the rotation continues from the same step). No rotation can write the record meanwhile: it stops at the gone
  * holder before any write.
  */
-import {checkConfirmations, confirmAction, type Confirmer} from '../core/confirm.js'
-import {ChangedMeanwhileError, InvalidInputError, NotFoundError} from '../core/errors.js'
+import {confirmAction, type Confirmer} from '../core/confirm.js'
+import {
+  ChangedMeanwhileError, ConfirmationRequiredError, InvalidInputError, NotFoundError,
+} from '../core/errors.js'
 import {type PlatformApi} from '../core/platform-api.js'
 import {dropHolderCommand, goneHolder} from '../key/gone-holder.js'
 import {type SharedKey} from '../key/model.js'
@@ -62,12 +64,21 @@ export function planHolderDrop(key: SharedKey, app: string): HolderDrop {
   }
 }
 
+/** Refuses a --confirm naming another app than the holder dropped, before any request (pure). */
+export function checkHolderConfirmation(drop: HolderDrop, confirmer: Pick<Confirmer, 'confirmed'>): void {
+  const other = confirmer.confirmed.find(app => app !== drop.app)
+  if (other === undefined) return
+  throw new ConfirmationRequiredError(`--confirm ${other} does not match ${drop.app}, the holder --holder drops: nothing was changed.`, {
+    suggestions: [dropHolderCommand(drop.keyVar, drop.owner, drop.app)],
+  })
+}
+
 /**
  * `--confirm APP` naming the holder, or its name typed on a terminal (core/confirm.ts); a --confirm naming another app
  * is refused. Nothing has been changed when this throws.
  */
 export async function confirmHolderDrop(drop: HolderDrop, confirmer: Confirmer): Promise<void> {
-  checkConfirmations(confirmer.confirmed, [drop.app])
+  checkHolderConfirmation(drop, confirmer)
   await confirmAction({
     app: drop.app,
     rerun: dropHolderCommand(drop.keyVar, drop.owner, drop.app),

@@ -9,7 +9,7 @@ import {prose} from '../../core/prose.js'
 import {pollSchedule} from '../../core/wait.js'
 import {type SharedKey} from '../../key/model.js'
 import {
-  checkGone, confirmHolderDrop, dropHolder, planHolderDrop,
+  checkGone, checkHolderConfirmation, confirmHolderDrop, dropHolder, planHolderDrop,
 } from '../../teardown/holder.js'
 import {executeSelfManagedTeardown, planSelfManagedTeardown} from '../../teardown/self-managed.js'
 import {
@@ -89,7 +89,7 @@ or that this account cannot see, is refused.
   private async dropHolder(key: SharedKey, app: string, options: {confirm?: string, dryRun: boolean}): Promise<HolderDropDocument> {
     const drop = planHolderDrop(key, app)
     const confirmer = terminalConfirmer(options.confirm === undefined ? [] : [options.confirm])
-    checkConfirmations(confirmer.confirmed, [drop.app])
+    checkHolderConfirmation(drop, confirmer)
     await checkGone(this.platform, drop)
     if (options.dryRun) {
       this.log(holderDropLines(drop, {dryRun: true, left: drop.left}).join('\n'))

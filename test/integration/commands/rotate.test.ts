@@ -231,7 +231,7 @@ describe('securekey:rotate and self-managed keys against the sandbox', () => {
       expect(unwrapped(unconfirmed.stderr)).to.include('--confirm gone-app')
       const wrong = await runCommand(Teardown, ['SECURE_KEY', '-a', 'service-1', '--holder', 'gone-app', '--confirm', 'service-1'], env)
       expect(wrong.exitCode).to.equal(1)
-      expect(unwrapped(wrong.stderr)).to.include('--confirm service-1 does not match')
+      expect(unwrapped(wrong.stderr)).to.include('--confirm service-1 does not match gone-app, the holder --holder drops')
       const existing = await runCommand(Teardown, ['SECURE_KEY', '-a', 'service-1', '--holder', 'service-2', '--confirm', 'service-2'], env)
       expect(existing.exitCode).to.equal(1)
       expect(unwrapped(existing.stderr)).to.include('service-2 still exists').and.include('heroku securekey:teardown SECURE_KEY -a service-1')
