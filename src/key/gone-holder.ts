@@ -46,7 +46,7 @@ export function goneHolderAdvice(gone: Pick<GoneHolder, 'app' | 'problem'>, key:
     return `${gone.app} no longer exists (the Heroku API answers 404 for it): if it was deleted, drop it from ${key.owner}'s record of ${key.configVar} with ${dropHolderCommand(key.configVar, key.owner, gone.app)}`
   }
 
-  return `${gone.app} is not accessible with this account (the Heroku API answers 403 for it): it may still run with the key, so it stays a holder; get access back (someone with access can list it with heroku access -a ${gone.app}), or run the command as an account that has it (heroku auth:whoami says which account this is)`
+  return `${gone.app} is not accessible with this account (the Heroku API answers 403 for it): it may still run with the key, so it stays a holder; get access back (whoever can see it lists who has access with heroku access -a ${gone.app}), or run the command as an account that has it (this one is named by heroku auth:whoami)`
 }
 
 /** The next commands for gone holders: the drop for each deleted app, the access check for each forbidden one. */

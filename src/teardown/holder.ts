@@ -103,7 +103,7 @@ export async function checkGone(platform: PlatformApi, drop: HolderDrop): Promis
 
   const teardown = `heroku securekey:teardown ${drop.keyVar} -a ${drop.owner}`
   if (found) {
-    throw new InvalidInputError(`${drop.app} exists but this account cannot see it (the Heroku API answers 403), so it may still run with ${drop.owner}'s ${drop.keyVar}: it is not dropped, and nothing was changed. Get access back (someone with access can list it with heroku access -a ${drop.app}), then run the rotation again.`, {
+    throw new InvalidInputError(`${drop.app} exists but this account cannot see it (the Heroku API answers 403), so it may still run with ${drop.owner}'s ${drop.keyVar}: it is not dropped, and nothing was changed. Get access back (whoever can see it lists who has access with heroku access -a ${drop.app}), then run the rotation again.`, {
       suggestions: [`heroku access -a ${drop.app}`],
     })
   }

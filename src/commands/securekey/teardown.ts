@@ -44,7 +44,7 @@ or that this account cannot see, is refused.
   ]
   static flags = {
     app: flags.app({required: true}),
-    confirm: flags.string({char: 'c', description: 'the owner app\'s name, to confirm without a prompt'}),
+    confirm: flags.string({char: 'c', description: 'the owner app\'s name (with --holder, that app\'s name), to confirm without a prompt'}),
     'dry-run': flags.boolean({default: false, description: 'print the plan and stop, changing nothing'}),
     holder: flags.string({description: 'only drop this app from a self-managed key\'s record, when it no longer exists (confirmed with --confirm <app>)', exclusive: ['wait'], helpValue: '<app>'}),
     remote: flags.remote(),
