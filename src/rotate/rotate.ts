@@ -19,14 +19,12 @@
  * order, stopping at the first that does not complete.
  */
 import {checkConfirmations, confirmAction, type Confirmer} from '../core/confirm.js'
-import {InvalidRecordError, NotFoundError, SecurekeyError} from '../core/errors.js'
+import {NotFoundError, SecurekeyError} from '../core/errors.js'
 import {describeFailure, type PlatformApi} from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
 import {type PollSchedule, pollUntil} from '../core/wait.js'
 import {type KeyPrints, printsOf} from '../key/compare.js'
-import {
-  type GoneHolder, goneHolder, goneHolderAdvice, goneHolderSuggestions,
-} from '../key/gone-holder.js'
+import {type GoneHolder, goneHolderAdvice} from '../key/gone-holder.js'
 import {
   type ConfigCache, type Holder, holdersOf, type SelfManagedKey,
 } from '../key/model.js'
@@ -40,6 +38,9 @@ import {
 import {readConfig} from '../key/self-managed.js'
 import {parseSecureKey} from '../runtime/key.js'
 import {DynoReader, type Straggler, stragglers} from './barrier.js'
+import {
+  describeFailures, goneAmong, goneHoldersError, type HolderFailure, probeHolders, unprovenStageError,
+} from './holder-failures.js'
 
 export interface RotateOptions {
   app: string
@@ -125,25 +126,6 @@ function stopped(outcome: Omit<RotateOutcome, 'status'>, phase: StopPhase, messa
   }
 }
 
-interface HolderFailure {
-  app: string
-  error: unknown
-}
-
-const describeFailures = (failures: readonly HolderFailure[]): string => failures.map(({app, error}) => `${app} (${describeFailure(error)})`).join(', ')
-
-const goneAmong = (failures: readonly HolderFailure[]): GoneHolder[] => failures.flatMap(({app, error}) => goneHolder(app, error) ?? [])
-
-/**
- * After a failure whose error does not say which app (the barrier's reads), whether a holder is gone: one read of each
- * holder app, only when a run stopped. An app that answers anything but 404 / 403 forbidden is not gone.
- */
-async function probeHolders(platform: PlatformApi, holders: readonly Holder[]): Promise<GoneHolder[]> {
-  const apps = [...new Set(holders.map(holder => holder.app))]
-  const found = await platform.each(apps, app => platform.app(app).then(() => {}, (error: unknown) => goneHolder(app, error)))
-  return found.flatMap(gone => gone ?? [])
-}
-
 /** Which dynos did not get there, each with the command that moves it on. */
 function behind(left: Straggler[], what: string): string {
   const named = left.map(dyno => `${dyno.app} ${dyno.dyno} (release v${dyno.release}; ${dyno.command})`)
@@ -186,22 +168,12 @@ export function plannedSteps(holders: readonly Holder[], current: ReadonlyMap<st
   return holders.map((holder, index) => ({app: holder.app, releases: releases[index], var: holder.configVar}))
 }
 
-/**
- * A holder deleted or out of reach (key/gone-holder.ts) stops every run before any write: say which, and what to do,
- * since running the same command again cannot help. `transient`: the other failures, which a re-run may get past.
- */
-function goneHoldersError(key: SelfManagedKey, gone: readonly GoneHolder[], transient: readonly string[], prefix: string): SecurekeyError {
-  const advice = gone.map(holder => goneHolderAdvice(holder, key)).join('; ')
-  const others = transient.length > 0 ? ` Could not read the others for another reason: ${transient.join(', ')}.` : ''
-  return new NotFoundError(`${prefix} ${advice}.${others} Then run the same command again.`, {suggestions: goneHolderSuggestions(gone, key)})
-}
-
 /** Every holder's value, from configs read once; an unreadable holder stops the rotation before any write. */
 async function readValues(platform: PlatformApi, key: SelfManagedKey, holders: readonly Holder[], configs: ConfigCache): Promise<Map<string, string | undefined>> {
   const apps = [...new Set(holders.map(holder => holder.app))]
   const read = await platform.each(apps, app => readConfig(platform, app, configs).then(config => ({config}), (error: unknown) => ({error})))
   const failed = apps.flatMap((app, index) => ('error' in read[index] ? [{app, error: read[index].error}] : []))
-  const gone = failed.flatMap(({app, error}) => goneHolder(app, error) ?? [])
+  const gone = goneAmong(failed)
   const unreadable = failed.filter(({app}) => !gone.some(holder => holder.app === app)).map(({app, error}) => `${app} (${describeFailure(error)})`)
   if (gone.length > 0) throw goneHoldersError(key, gone, unreadable, `A holder of ${key.owner}'s ${key.configVar} cannot be read, so the rotation cannot go on and nothing was changed:`)
   if (unreadable.length > 0) {
@@ -222,14 +194,6 @@ function checkSettled(key: SelfManagedKey, holders: readonly Holder[], current: 
       suggestions: [`heroku securekey:status ${key.configVar} -a ${key.owner}`],
     })
   }
-}
-
-/** The refusal of a "staged" record that cannot be told from a hand edit (key/rotation-state.ts unprovenStage). */
-function unprovenStageError(key: SelfManagedKey, owner: KeyPrints): InvalidRecordError {
-  const recordVar = recordVarOf(key.configVar)
-  return new InvalidRecordError(`${recordVar} on ${key.owner} says a rotation is staged with NEW ${owner.previous}, which is ${key.owner}'s PREVIOUS key, but not which LATEST it started from ("from"): a record edited by hand over a settled key reads the same, and continuing would promote the old key back. Nothing was changed. If no rotation was under way, restore the record with heroku releases:rollback <release> -a ${key.owner} (heroku releases -a ${key.owner} lists when it changed); if this plugin staged it, add "from": "${owner.latest}" to its rotation, then run the same command again.`, {
-    suggestions: [`heroku releases -a ${key.owner}`],
-  })
 }
 
 const apps = (count: number) => `${count} app${count === 1 ? '' : 's'}`
