@@ -11,8 +11,8 @@
  * The record changes through key/record-write.ts updateRecord (a fresh read, the change, a read-back). updateRecord
  * refuses any change while a rotation is under way, and a holder deleted mid-rotation is exactly when this is needed:
  * there the record is changed here the same way, keeping the rotation's fields as they are (only `holders` changes,
- * so the rotation continues from the same step). No rotation can write the record meanwhile: it stops at the gone
- * holder before any write.
+ * so the rotation continues from the same step). A rotation run cannot race it in practice: a run started once the app
+ * was gone stops at it before any write, and one started earlier stops at its next read or write of that app.
  */
 import {confirmAction, type Confirmer} from '../core/confirm.js'
 import {
