@@ -71,7 +71,7 @@ interface OwnerRecord {
   changed_at: string
   holders: Array<{app: string, var: string}>
   owner: string
-  rotation?: {new: string, phase: 'staged', started_at: string}
+  rotation?: {from: string, new: string, phase: 'staged', started_at: string}
   v: 1
   var: string
 }
@@ -262,7 +262,9 @@ function settleSelfManaged(platform: Platform, key: Planned, random: ReturnType<
   case 'staged': {
     const next = newKey(random)
     const value = `${current},${next}`
-    const rotation = {new: fingerprint(next), phase: 'staged' as const, started_at: new Date(state.now()).toISOString()}
+    const rotation = {
+      from: fingerprint(current), new: fingerprint(next), phase: 'staged' as const, started_at: new Date(state.now()).toISOString(),
+    }
     state.setConfigVars(owner, {SECURE_KEY: value, SECURE_KEY_RECORD: JSON.stringify({...record, rotation})})
     for (const peer of peers) state.setConfigVars(peer, {[`${name}_RECORD`]: pointer(owner.name, 'SECURE_KEY', true), [name]: value})
     break

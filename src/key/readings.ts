@@ -6,9 +6,7 @@
  */
 import type {DynoOnRelease, Reading} from './compare.js'
 
-import {
-  type ConfigVars, describeFailure, isNotFound, type PlatformApi,
-} from '../core/platform-api.js'
+import {type ConfigVars, describeFailure, type PlatformApi} from '../core/platform-api.js'
 import {parseSecureKey} from '../runtime/key.js'
 
 function readingOf(config: Record<string, string>, name: string): Reading {
@@ -70,10 +68,10 @@ export interface AppDynos {
 
 /**
  * Every app's dynos and (unless `newest` is false: currentRelease is then 0) its newest release, through the pool,
- * one wave; a failed app keeps the reason, and whether the app is gone (404: deleted, or no longer visible).
+ * one wave; a failed app keeps the reason and the error.
  */
-export async function listDynos(platform: PlatformApi, apps: readonly string[], newest = true): Promise<Map<string, AppDynos | {error: string, gone: boolean}>> {
-  const listed = await platform.each(apps, async (app): Promise<AppDynos | {error: string, gone: boolean}> => {
+export async function listDynos(platform: PlatformApi, apps: readonly string[], newest = true): Promise<Map<string, AppDynos | {error: string, failure: unknown}>> {
+  const listed = await platform.each(apps, async (app): Promise<AppDynos | {error: string, failure: unknown}> => {
     try {
       const [dynos, releases] = await Promise.all([platform.dynos(app), newest ? platform.releases(app, 1) : []])
       return {
@@ -84,7 +82,7 @@ export async function listDynos(platform: PlatformApi, apps: readonly string[], 
         newest: releases[0] ? {status: releases[0].status ?? 'succeeded', version: releases[0].version ?? 0} : undefined,
       }
     } catch (error) {
-      return {error: describeFailure(error), gone: isNotFound(error)}
+      return {error: describeFailure(error), failure: error}
     }
   })
   return new Map(apps.map((app, index) => [app, listed[index]]))

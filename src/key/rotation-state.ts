@@ -38,10 +38,18 @@ export interface RotationState {
   standing: Standing
 }
 
+/**
+ * A record that says "staged" with NEW the owner's PREVIOUS but not the LATEST it started from (`from`): a settled
+ * "CUR,OLD" under a record edited to `{phase: staged, new: OLD}` reads the same, and continuing would promote OLD back
+ * while reporting a rotation. Rotate refuses it (pure).
+ */
+export const unprovenStage = (record: OwnerRecord, owner: KeyPrints): boolean =>
+  record.rotation?.phase === 'staged' && record.rotation.from === undefined && owner.previous === record.rotation.new && owner.latest !== record.rotation.new
+
 /** The rotation a record describes as under way, when the owner's pair agrees with it; undefined otherwise. */
 export function rotationState(record: OwnerRecord, owner: KeyPrints): RotationState {
   const rotation = record.rotation as (Rotation & {from?: string}) | undefined
-  if (rotation?.phase === 'staged' && owner.previous === rotation.new && owner.latest !== rotation.new && (rotation.from === undefined || rotation.from === owner.latest)) {
+  if (rotation?.phase === 'staged' && owner.previous === rotation.new && owner.latest !== rotation.new && rotation.from === owner.latest) {
     return {current: owner.latest, new: rotation.new, standing: 'staged'}
   }
 

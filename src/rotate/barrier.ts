@@ -29,6 +29,7 @@ import {type DynoOnRelease, printsOf} from '../key/compare.js'
 import {
   isDown, isReleaseDyno, isWeb, moveOnCommand, prebootUntil, releaseUnknown,
 } from '../key/dynos.js'
+import {type GoneHolder, goneHolder} from '../key/gone-holder.js'
 import {
   addTo, type AppDynos, listDynos, readAtReleases, releaseKey,
 } from '../key/readings.js'
@@ -70,6 +71,8 @@ export interface BarrierRules {
 /** A reason to stop at once: waiting cannot help. */
 export interface Halt {
   app: string
+  /** The holder is deleted or out of reach (key/gone-holder.ts). */
+  gone?: GoneHolder
   message: string
   suggestions: string[]
 }
@@ -134,13 +137,6 @@ export function appVerdict(read: AppRead, rules: BarrierRules): {halt?: Halt, le
   }
 
   return {left}
-}
-
-/** A holder the API no longer shows (deleted, or this account lost access): waiting cannot bring it back. */
-export function goneHolder(app: string, configVar: string): Halt {
-  return {
-    app, message: `${app} holds ${configVar} but no longer exists, or this account can no longer see it (the API answers 404). If it was deleted, drop it from the key's record; if access was lost, get it back.`, suggestions: [],
-  }
 }
 
 export interface BarrierOptions {
@@ -236,8 +232,11 @@ export class DynoReader {
       const found = listed.get(holder.app)!
       if ('error' in found) {
         // A holder that is gone stops the rotation at once; any other failure is the poll's, and the run stops there.
-        if (!found.gone) throw new Error(`reading the dynos of ${holder.app} failed: ${found.error}`)
-        gone.push(goneHolder(holder.app, holder.configVar))
+        const lost = goneHolder(holder.app, found.failure)
+        if (!lost) throw new Error(`reading the dynos of ${holder.app} failed: ${found.error}`)
+        gone.push({
+          app: holder.app, gone: lost, message: `${holder.app} holds ${holder.configVar} but cannot be read any more.`, suggestions: [],
+        })
         continue
       }
 

@@ -25,6 +25,7 @@ import {type Progress, silentProgress} from '../core/progress.js'
 import {type PollSchedule} from '../core/wait.js'
 import {type KeyPrints, printsOf} from '../key/compare.js'
 import {DEFAULT_PREBOOT_WAIT_MS} from '../key/dynos.js'
+import {type GoneHolder, goneHolderAdvice, goneHolderSuggestions} from '../key/gone-holder.js'
 import {
   type ConfigCache, type Holder, holdersOf, type SelfManagedKey,
 } from '../key/model.js'
@@ -33,11 +34,14 @@ import {
 } from '../key/record.js'
 import {findKeys, pickOwned} from '../key/resolve.js'
 import {
-  BARRIERS, passes, recordAt, releasesFrom, remainingSteps, rotationState, type RotationState, type RotationStep, type Standing, swapped,
+  BARRIERS, passes, recordAt, releasesFrom, remainingSteps, rotationState, type RotationState, type RotationStep, type Standing, swapped, unprovenStage,
 } from '../key/rotation-state.js'
 import {readConfig} from '../key/self-managed.js'
 import {parseSecureKey} from '../runtime/key.js'
 import {DynoReader, type Runner, type Straggler} from './barrier.js'
+import {
+  describeFailures, goneAmong, goneHoldersError, type HolderFailure, probeHolders, unprovenStageError,
+} from './holder-failures.js'
 
 export interface RotateOptions {
   app: string
@@ -85,7 +89,15 @@ export interface RotateOutcome {
   resumed?: 'promoted' | 'staged'
   status: RotateStatus
   steps: HolderStep[]
-  stopped?: {message: string, phase: StopPhase, stragglers: Straggler[], suggestions: string[]}
+  stopped?: {
+    /** Holders deleted or out of reach (key/gone-holder.ts): a re-run cannot pass them until they are dealt with. */
+    gone?: GoneHolder[]
+    message: string
+    phase: StopPhase
+    stragglers: Straggler[]
+    /** The commands to run next, the re-run last. */
+    suggestions: string[]
+  }
   var: string
   /** Why not due (with --if-older-than). */
   why?: string
@@ -109,14 +121,28 @@ async function keyToRotate(platform: PlatformApi, options: RotateOptions): Promi
 
 const pairOf = (value: string | undefined): KeyPrints | undefined => printsOf(parseSecureKey(value))
 
-function stopped(outcome: Omit<RotateOutcome, 'status'>, phase: StopPhase, message: string, left: Straggler[] = [], first: string[] = []): RotateOutcome {
+/** What else a stop carries: the dynos behind, holders gone, and commands to run before the re-run. */
+interface StopDetails {
+  first?: string[]
+  gone?: GoneHolder[]
+  left?: Straggler[]
+}
+
+function stopped(outcome: Omit<RotateOutcome, 'status'>, phase: StopPhase, message: string, {first = [], gone = [], left = []}: StopDetails = {}): RotateOutcome {
   const again = `heroku securekey:rotate ${outcome.var} -a ${outcome.owner} --confirm ${outcome.owner}`
+  const next = gone.length > 0
+    ? ` ${gone.map(holder => goneHolderAdvice(holder, outcome.key)).join('; ')}. Nothing unsafe was left: then run the same command again to continue (${again}).`
+    : ` Nothing unsafe was left: run the same command again to continue (${again}).`
   const moves = left.flatMap(dyno => dyno.command ?? [])
   return {
     ...outcome,
     status: 'stopped',
     stopped: {
-      message: `${message} Nothing unsafe was left: run the same command again to continue (${again}).`, phase, stragglers: left, suggestions: [...new Set([again, ...first, ...moves])],
+      ...(gone.length > 0 ? {gone} : {}),
+      message: `${message}${next}`,
+      phase,
+      stragglers: left,
+      suggestions: [...new Set([again, ...first, ...goneHolderSuggestions(gone, outcome.key), ...moves])],
     },
   }
 }
@@ -131,25 +157,25 @@ function behind(left: Straggler[], what: string): string {
  * Writes `value` to the owner (with its record, when given) and then to every other holder whose value differs,
  * through the pool. Returns the failures, each naming its app; the owner's failure stops before any peer.
  */
-async function writeHolders(platform: PlatformApi, holders: readonly Holder[], value: string, current: Map<string, string | undefined>, ownerRecord?: OwnerRecord, phase?: Rotation['phase']): Promise<string[]> {
+async function writeHolders(platform: PlatformApi, holders: readonly Holder[], value: string, current: Map<string, string | undefined>, ownerRecord?: OwnerRecord, phase?: Rotation['phase']): Promise<HolderFailure[]> {
   const [owner, ...peers] = holders
   if (ownerRecord || current.get(owner.app) !== value) {
     try {
       await platform.setConfigVars(owner.app, {[owner.configVar]: value, ...(ownerRecord ? {[recordVarOf(owner.configVar)]: formatRecord(ownerRecord)} : {})})
       current.set(owner.app, value)
     } catch (error) {
-      return [`${owner.app} (${describeFailure(error)})`]
+      return [{app: owner.app, error}]
     }
   }
 
-  const failures: string[] = []
+  const failures: HolderFailure[] = []
   await platform.each(peers.filter(peer => current.get(peer.app) !== value), async peer => {
     try {
       const pointer = formatRecord({...peerRecord(owner.app, owner.configVar), ...(phase ? {rotation: {phase}} : {})})
       await platform.setConfigVars(peer.app, {[peer.configVar]: value, [recordVarOf(peer.configVar)]: pointer})
       current.set(peer.app, value)
     } catch (error) {
-      failures.push(`${peer.app} (${describeFailure(error)})`)
+      failures.push({app: peer.app, error})
     }
   })
   return failures
@@ -167,7 +193,10 @@ export function plannedSteps(holders: readonly Holder[], current: ReadonlyMap<st
 async function readValues(platform: PlatformApi, key: SelfManagedKey, holders: readonly Holder[], configs: ConfigCache): Promise<Map<string, string | undefined>> {
   const apps = [...new Set(holders.map(holder => holder.app))]
   const read = await platform.each(apps, app => readConfig(platform, app, configs).then(config => ({config}), (error: unknown) => ({error})))
-  const unreadable = apps.flatMap((app, index) => ('error' in read[index] ? [`${app} (${describeFailure(read[index].error)})`] : []))
+  const failed = apps.flatMap((app, index) => ('error' in read[index] ? [{app, error: read[index].error}] : []))
+  const gone = goneAmong(failed)
+  const unreadable = failed.filter(({app}) => !gone.some(holder => holder.app === app)).map(({app, error}) => `${app} (${describeFailure(error)})`)
+  if (gone.length > 0) throw goneHoldersError(key, gone, unreadable, `A holder of ${key.owner}'s ${key.configVar} cannot be read, so the rotation cannot go on and nothing was changed:`)
   if (unreadable.length > 0) {
     throw new SecurekeyError(`Could not read every holder of ${key.configVar}, so nothing was changed: ${unreadable.join(', ')}. Run the same command again.`, {suggestions: [`heroku securekey:status ${key.configVar} -a ${key.owner}`]})
   }
@@ -214,6 +243,7 @@ export async function rotate(platform: PlatformApi, options: RotateOptions): Pro
   const ownerPair = pairOf(ownerValue)
   if (!ownerPair || !ownerValue) throw new SecurekeyError(`${key.configVar} on ${key.owner} (the owner) is not a usable key; nothing was changed.`, {suggestions: [`heroku securekey:status ${key.configVar} -a ${key.owner}`]})
 
+  if (unprovenStage(record, ownerPair)) throw unprovenStageError(key, ownerPair)
   const state: RotationState = rotationState(record, ownerPair)
   const resumed = state.standing === 'staged' || state.standing === 'promoted' ? state.standing : undefined
   const base = {
@@ -254,7 +284,7 @@ export async function rotate(platform: PlatformApi, options: RotateOptions): Pro
     timeoutMs: options.timeoutMs,
   })
 
-  const writeStep = async (label: string, value: string, ownerRecord: OwnerRecord | undefined, phase: Rotation['phase']): Promise<string[]> => {
+  const writeStep = async (label: string, value: string, ownerRecord: OwnerRecord | undefined, phase: Rotation['phase']): Promise<HolderFailure[]> => {
     progress.start(label)
     const failed = await writeHolders(platform, holders, value, current, ownerRecord, phase)
     progress.stop(failed.length > 0 ? `${failed.length} failed` : 'done')
@@ -271,8 +301,8 @@ export async function rotate(platform: PlatformApi, options: RotateOptions): Pro
         stepNow = step === 'await-current' ? 'start' : 'barrier'
         // eslint-disable-next-line no-await-in-loop -- the steps run in order
         const result = await barrier(step)
-        if ('halt' in result) return stopped({...outcome, new: state.new}, WAITS[step].phase, `${WAITS[step].failed} ${result.halt.message}`, result.left, result.halt.suggestions)
-        if (!result.passed) return stopped({...outcome, new: state.new}, WAITS[step].phase, `${WAITS[step].failed} ${behind(result.left, WAITS[step].what)}`, result.left)
+        if ('halt' in result) return stopped({...outcome, new: state.new}, WAITS[step].phase, `${WAITS[step].failed} ${result.halt.message}`, {first: result.halt.suggestions, gone: result.halt.gone ? [result.halt.gone] : [], left: result.left})
+        if (!result.passed) return stopped({...outcome, new: state.new}, WAITS[step].phase, `${WAITS[step].failed} ${behind(result.left, WAITS[step].what)}`, {left: result.left})
         continue
       }
 
@@ -286,7 +316,7 @@ export async function rotate(platform: PlatformApi, options: RotateOptions): Pro
         const ownerRecord = state.standing === 'staged' ? undefined : at('stage')
         // eslint-disable-next-line no-await-in-loop
         const failed = await writeStep(`Staging the new key on ${apps(holders.length)} (each accepts it, still signing with the current one)`, value, ownerRecord, 'staged')
-        if (failed.length > 0) return stopped({...outcome, new: state.new}, 'stage', `Staging stopped: writing ${key.configVar} failed on ${failed.join(', ')}.`)
+        if (failed.length > 0) return stopped({...outcome, new: state.new}, 'stage', `Staging stopped: writing ${key.configVar} failed on ${describeFailures(failed)}.`, {gone: goneAmong(failed)})
         written = ownerRecord ?? written
       } else if (step === 'promote') {
         stepNow = 'promote'
@@ -296,7 +326,7 @@ export async function rotate(platform: PlatformApi, options: RotateOptions): Pro
         const label = state.standing === 'promoted' ? `Promoting the new key on the ${apps(left)} still staged` : `Promoting the new key on ${apps(holders.length)} (each signs with it, still accepting the old one)`
         // eslint-disable-next-line no-await-in-loop
         const failed = left > 0 || ownerRecord ? await writeStep(label, promotedValue, ownerRecord, 'promoted') : []
-        if (failed.length > 0) return stopped({...outcome, new: state.new}, 'promote', `Promoting stopped: writing ${key.configVar} failed on ${failed.join(', ')}.`)
+        if (failed.length > 0) return stopped({...outcome, new: state.new}, 'promote', `Promoting stopped: writing ${key.configVar} failed on ${describeFailures(failed)}.`, {gone: goneAmong(failed)})
         value = promotedValue
         written = ownerRecord ?? written
       } else {
@@ -307,7 +337,7 @@ export async function rotate(platform: PlatformApi, options: RotateOptions): Pro
     }
   } catch (error) {
     if (error instanceof SecurekeyError) throw error
-    return stopped({...outcome, new: state.new}, stepNow, `The rotation stopped (${stepNow}): ${describeFailure(error)}.`)
+    return stopped({...outcome, new: state.new}, stepNow, `The rotation stopped (${stepNow}): ${describeFailure(error)}.`, {gone: await probeHolders(platform, holders).catch(() => [])})
   }
 
   return {...outcome, new: state.new, status: 'rotated'}

@@ -15,7 +15,12 @@ export interface RotateDocument {
   key: KeyJson
   resumed: null | string
   status: RotateOutcome['status']
-  stopped: null | {message: string, phase: string, stragglers: Array<{app: string, command: null | string, dyno: string, reason: string, release: number}>}
+  stopped: null | {
+    gone?: Array<{app: string, detail: string, problem: 'forbidden' | 'not_found'}>
+    message: string
+    phase: string
+    stragglers: Array<{app: string, command: null | string, dyno: string, reason: string, release: number}>
+  }
 }
 
 export function rotateDocument(outcome: RotateOutcome): RotateDocument {

@@ -25,6 +25,7 @@ import {
   allInSync, compareDynos, compareHolders, type Comparison, type DynoReport, type HolderReading, type Reading, STATE_LABELS,
 } from '../key/compare.js'
 import {DEFAULT_PREBOOT_WAIT_MS} from '../key/dynos.js'
+import {type GoneHolder, goneHolder, goneHolderAdvice} from '../key/gone-holder.js'
 import {keyHistory} from '../key/history.js'
 import {
   type ConfigCache, describeKey, holdersOf, type SharedKey,
@@ -94,12 +95,28 @@ export async function compareKeys(platform: PlatformApi, keys: readonly SharedKe
   const holders = await platform.each(keys, key => holdersOf(platform, key))
   const wanted = new Map<string, Set<string>>()
   for (const holder of holders.flat()) addTo(wanted, holder.app, holder.configVar)
-  const readings = await readEach(platform, wanted, app => (configs.has(app) ? Promise.resolve(configs.get(app)!) : platform.configVars(app)))
+  const gone = new Map<string, GoneHolder>()
+  const readings = await readEach(platform, wanted, app => (configs.has(app)
+    ? Promise.resolve(configs.get(app)!)
+    : platform.configVars(app).catch((error: unknown) => {
+      const found = goneHolder(app, error)
+      if (found) gone.set(app, found)
+      throw error
+    })))
 
   return keys.map((key, index) => {
     const read: HolderReading[] = holders[index].map(holder => ({...holder, reading: readings.get(holder.app)!.get(holder.configVar)!}))
     const ownerVars = key.kind === 'addon' ? key.addon.config_vars ?? [] : [key.configVar]
-    return {comparison: compareHolders(read, key.owner, ownerVars, key.kind === 'self-managed' ? rotationNew(key.record) : undefined), key}
+    const comparison = compareHolders(read, key.owner, ownerVars, key.kind === 'self-managed' ? rotationNew(key.record) : undefined)
+    // A self-managed key's holder that was deleted, or that this account cannot see, blocks every rotation: say what to do.
+    if (key.kind === 'self-managed') {
+      for (const holder of comparison.holders) {
+        const found = gone.get(holder.app)
+        if (found && holder.state === 'unreachable') holder.reason = goneHolderAdvice(found, key)
+      }
+    }
+
+    return {comparison, key}
   })
 }
 

@@ -1,4 +1,5 @@
 /* eslint-disable camelcase -- the --json document uses the Platform API's snake_case, like Heroku's own commands */
+import type {HolderDrop} from './holder.js'
 /**
  * What securekey:teardown shows: the plan, the progress (spinners on stderr), each step's result, and the --json
  * document. Only names appear here (apps, add-ons, attachments, config var names), never a config var's value.
@@ -9,7 +10,9 @@ import type {
 
 import * as color from '../core/color.js'
 import {describeApiError} from '../core/platform-api.js'
-import {type KeyJson, keyJson} from '../key/model.js'
+import {dropHolderCommand} from '../key/gone-holder.js'
+import {type KeyJson, keyJson, type SharedKey} from '../key/model.js'
+import {type RecordEntry} from '../key/record.js'
 import {teardownCommand} from './teardown.js'
 
 /** A planned detach in the --json document. */
@@ -107,4 +110,33 @@ export function teardownDocument(plan: TeardownPlan | undefined, options: {dryRu
       }
       : null,
   }
+}
+
+/** The --json document of `--holder`: the app dropped from the record, and the holders it still lists. */
+export interface HolderDropDocument {
+  complete: boolean
+  dropped: {app: string, config_vars: string[], reason: 'not_found'}
+  dry_run: boolean
+  holders_left: string[]
+  key: KeyJson
+}
+
+export function holderDropDocument(key: SharedKey, drop: HolderDrop, options: {dryRun: boolean, left: readonly RecordEntry[]}): HolderDropDocument {
+  return {
+    complete: !options.dryRun,
+    dropped: {app: drop.app, config_vars: drop.entries.map(entry => entry.var), reason: 'not_found'},
+    dry_run: options.dryRun,
+    holders_left: [...new Set(options.left.map(entry => entry.app))],
+    key: keyJson(key),
+  }
+}
+
+export function holderDropLines(drop: HolderDrop, options: {dryRun: boolean, left: readonly RecordEntry[]}): string[] {
+  const left = [...new Set(options.left.map(entry => entry.app))]
+  const holders = `${color.app(drop.owner)} (the owner)${left.length > 0 ? `, ${left.map(app => color.app(app)).join(', ')}` : ''}`
+  if (options.dryRun) {
+    return [`Dry run: ${color.app(drop.app)} no longer exists (the Heroku API answers 404); it would be dropped from ${color.app(drop.owner)}'s record of ${color.name(drop.keyVar)}. Nothing was changed. To drop it: ${color.code(dropHolderCommand(drop.keyVar, drop.owner, drop.app))}`]
+  }
+
+  return [`Dropped ${color.app(drop.app)}, which no longer exists, from ${color.app(drop.owner)}'s record of ${color.name(drop.keyVar)}. Holders now: ${holders}.`]
 }

@@ -211,7 +211,7 @@ describe('the rotation barrier on Heroku\'s dyno behaviours', function () {
     })
     const result = await running
     expect(result.exitCode).to.equal(1)
-    expect(unwrapped(result.stderr)).to.include('service-3 holds SERVICE_1_SECURE_KEY but no longer exists')
+    expect(unwrapped(result.stderr)).to.include('service-3 holds SERVICE_1_SECURE_KEY but cannot be read any more. service-3 no longer exists').and.include('heroku securekey:teardown SECURE_KEY -a service-1 --holder service-3 --confirm service-3')
   })
 
   it('status --dynos mid-rotation shows staged dynos as staged, and preboot, a failed release, crashed and one-off dynos as such, in text and --json', async () => {

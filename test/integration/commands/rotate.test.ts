@@ -9,7 +9,7 @@ import Status from '../../../src/commands/securekey/status.js'
 import Teardown from '../../../src/commands/securekey/teardown.js'
 import {fingerprint} from '../../../src/runtime/key.js'
 import {refusedPairs} from '../../helpers/key-acceptance.js'
-import {expectNoKeyValue} from '../../helpers/output.js'
+import {expectNoKeyValue, unwrapped} from '../../helpers/output.js'
 import {runCommand} from '../../helpers/run-command.js'
 import {mutating, sandboxEnv} from '../../helpers/sandbox-setup.js'
 
@@ -39,6 +39,9 @@ function allHoldersKeys(sandbox: Sandbox, apps: string[]): string[] {
     return (config.SECURE_KEY ?? config.SERVICE_1_SECURE_KEY ?? '').split(',').filter(Boolean)
   }))
 }
+
+const recordOf = (sandbox: Sandbox, app: string) => JSON.parse(value(sandbox, app, 'SECURE_KEY_RECORD'))
+const keysOf = (sandbox: Sandbox, apps: string[]) => apps.map(app => value(sandbox, app, app === 'service-1' ? 'SECURE_KEY' : PEER_VAR))
 
 const sum = (counts: number[]) => counts.reduce((total, count) => total + count, 0)
 
@@ -228,6 +231,177 @@ describe('securekey:rotate and self-managed keys against the sandbox', () => {
 
     expectNoKeyValue(stopped, allKeys(sandbox))
     expectNoKeyValue(finished, allKeys(sandbox))
+  })
+
+  describe('a holder that is gone: rotate and status name it and say what to do; teardown --holder drops only an app that no longer exists', () => {
+    const GONE_FAULT = /^\/apps\/service-3(\/|$)/
+
+    // eslint-disable-next-line unicorn/consistent-function-scoping -- it sets the suite's sandbox, which afterEach closes
+    async function ownerAndTwoPeers(seed: string, options: {forbiddenApps?: string[]} = {}): Promise<Record<string, string | undefined>> {
+      sandbox = await startSandbox({apps: 3, seed, ...options})
+      const env = sandboxEnv(sandbox, 5)
+      await runCommand(Provision, ['-a', 'service-1', '--self-managed'], env)
+      const attached = await runCommand(Attach, ['--from', 'service-1', '-a', 'service-2', '-a', 'service-3'], env)
+      expect(attached.exitCode, attached.stderr).to.equal(0)
+      return env
+    }
+
+    it('a record naming a missing app: rotate and status say it no longer exists and how to drop it; --holder drops that entry alone, confirmed by its name; the rotation then completes', async () => {
+      const env = await ownerAndTwoPeers('gone-record')
+      const record = recordOf(sandbox, 'service-1')
+      sandbox.control.setConfigVar('service-1', 'SECURE_KEY_RECORD', JSON.stringify({...record, holders: [...record.holders, {app: 'gone-app', var: PEER_VAR}]}))
+      const before = keysOf(sandbox, ['service-1', 'service-2', 'service-3'])
+      const drop = 'heroku securekey:teardown SECURE_KEY -a service-1 --holder gone-app --confirm gone-app'
+      sandbox.control.clearRequests()
+
+      const rotated = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1', '--json'], env)
+      expect(rotated.exitCode).to.equal(1)
+      expect(unwrapped(rotated.stderr)).to.include('gone-app no longer exists').and.include(drop).and.not.include('Run the same command again.')
+      expect(JSON.parse(rotated.stdout).error).to.deep.include({id: 'not_found', suggestions: [drop]})
+
+      const status = await runCommand(Status, ['SECURE_KEY', '-a', 'service-1', '--json'], env)
+      const gone = JSON.parse(status.stdout).keys[0].apps.find((entry: {app: string}) => entry.app === 'gone-app')
+      expect(gone.state).to.equal('unreachable')
+      expect(gone.reason).to.include('no longer exists').and.include(drop)
+
+      const unconfirmed = await runCommand(Teardown, ['SECURE_KEY', '-a', 'service-1', '--holder', 'gone-app'], env)
+      expect(unconfirmed.exitCode).to.equal(1)
+      expect(unwrapped(unconfirmed.stderr)).to.include('--confirm gone-app')
+      const wrong = await runCommand(Teardown, ['SECURE_KEY', '-a', 'service-1', '--holder', 'gone-app', '--confirm', 'service-1'], env)
+      expect(wrong.exitCode).to.equal(1)
+      expect(unwrapped(wrong.stderr)).to.include('--confirm service-1 does not match gone-app, the holder --holder drops')
+      const existing = await runCommand(Teardown, ['SECURE_KEY', '-a', 'service-1', '--holder', 'service-2', '--confirm', 'service-2'], env)
+      expect(existing.exitCode).to.equal(1)
+      expect(unwrapped(existing.stderr)).to.include('service-2 still exists').and.include('heroku securekey:teardown SECURE_KEY -a service-1')
+      const notListed = await runCommand(Teardown, ['SECURE_KEY', '-a', 'service-1', '--holder', 'other-app', '--confirm', 'other-app'], env)
+      expect(notListed.exitCode).to.equal(1)
+      expect(unwrapped(notListed.stderr)).to.include('other-app is not a holder')
+      const preview = await runCommand(Teardown, ['SECURE_KEY', '-a', 'service-1', '--holder', 'gone-app', '--confirm', 'gone-app', '--dry-run'], env)
+      expect(preview.exitCode, preview.stderr).to.equal(0)
+      expect(preview.stdout).to.include('Dry run: gone-app no longer exists')
+      expect(mutating(sandbox)).to.deep.equal([])
+
+      const dropped = await runCommand(Teardown, ['SECURE_KEY', '-a', 'service-1', '--holder', 'gone-app', '--confirm', 'gone-app', '--json'], env)
+      expect(dropped.exitCode, dropped.stderr).to.equal(0)
+      expect(JSON.parse(dropped.stdout)).to.deep.include({complete: true, dropped: {app: 'gone-app', config_vars: [PEER_VAR], reason: 'not_found'}, holders_left: ['service-2', 'service-3']})
+      expect(mutating(sandbox)).to.deep.equal(['PATCH /apps/service-1/config-vars 200'])
+      expect(recordOf(sandbox, 'service-1').holders).to.deep.equal(record.holders)
+      expect(keysOf(sandbox, ['service-1', 'service-2', 'service-3'])).to.deep.equal(before)
+
+      const again = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1', '--json'], env)
+      expect(again.exitCode, again.stderr).to.equal(0)
+      expect(JSON.parse(again.stdout).status).to.equal('rotated')
+      expectNoKeyValue(rotated, allHoldersKeys(sandbox, ['service-1', 'service-2', 'service-3']))
+    })
+
+    it('an app deleted mid-rotation (404) stops the run naming it; the re-run says so too, changing nothing; once dropped, the rotation continues from where it stood', async () => {
+      const env = await ownerAndTwoPeers('gone-midway')
+      const [current] = value(sandbox, 'service-1', 'SECURE_KEY').split(',')
+      const stop = sandbox.control.onEvent(event => {
+        if (event.type !== 'release' || event.app !== 'service-3') return
+        sandbox.control.injectFault({count: 100_000, path: GONE_FAULT, status: 404})
+        stop()
+      })
+      const stopped = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1', '--json'], env)
+      expect(stopped.exitCode).to.equal(1)
+      const document = JSON.parse(stopped.stdout)
+      expect(document.stopped.gone).to.deep.equal([{app: 'service-3', detail: 'Couldn\'t find that resource. (not_found, HTTP 404)', problem: 'not_found'}])
+      expect(unwrapped(stopped.stderr)).to.include('service-3 no longer exists').and.include('--holder service-3 --confirm service-3')
+
+      sandbox.control.clearRequests()
+      const rerun = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1'], env)
+      expect(rerun.exitCode).to.equal(1)
+      expect(unwrapped(rerun.stderr)).to.include('service-3 no longer exists').and.include('nothing was changed')
+      expect(mutating(sandbox)).to.deep.equal([])
+
+      const dropped = await runCommand(Teardown, ['SECURE_KEY', '-a', 'service-1', '--holder', 'service-3', '--confirm', 'service-3'], env)
+      expect(dropped.exitCode, dropped.stderr).to.equal(0)
+      expect(recordOf(sandbox, 'service-1').rotation.phase, 'the rotation stays where it stood').to.equal('staged')
+      const resumed = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1', '--json'], env)
+      expect(resumed.exitCode, resumed.stderr).to.equal(0)
+      expect(JSON.parse(resumed.stdout)).to.deep.include({resumed: 'staged', status: 'rotated'})
+      const final = value(sandbox, 'service-1', 'SECURE_KEY')
+      expect(final.split(',')[1] === current).to.equal(true)
+      expect(value(sandbox, 'service-2', PEER_VAR) === final).to.equal(true)
+    })
+
+    it('a write answered 404 names the app as no longer there and how to drop it, not only "run again"', async () => {
+      const env = await ownerAndTwoPeers('gone-write')
+      sandbox.control.injectFault({method: 'PATCH', path: '/apps/service-3/config-vars', status: 404})
+      const stopped = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1', '--json'], env)
+      expect(stopped.exitCode).to.equal(1)
+      expect(JSON.parse(stopped.stdout).stopped).to.deep.include({gone: [{app: 'service-3', detail: 'Couldn\'t find that resource. (not_found, HTTP 404)', problem: 'not_found'}], phase: 'stage'})
+      expect(unwrapped(stopped.stderr)).to.include('Staging stopped').and.include('service-3 no longer exists').and.include('--holder service-3 --confirm service-3')
+    })
+
+    it('an app this account cannot see (403) is named as not accessible and is never dropped; a 5xx keeps "run the same command again"', async () => {
+      const env = await ownerAndTwoPeers('gone-forbidden')
+      sandbox.control.injectFault({
+        body: {id: 'forbidden', message: 'You do not have access to the app service-3.'}, count: 100_000, path: GONE_FAULT, status: 403,
+      })
+      sandbox.control.clearRequests()
+      const forbidden = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1'], env)
+      expect(forbidden.exitCode).to.equal(1)
+      expect(unwrapped(forbidden.stderr)).to.include('service-3 is not accessible with this account').and.include('heroku access -a service-3').and.not.include('--holder')
+      const status = await runCommand(Status, ['SECURE_KEY', '-a', 'service-1', '--json'], env)
+      const locked = JSON.parse(status.stdout).keys[0].apps.find((entry: {app: string}) => entry.app === 'service-3')
+      expect(locked.reason).to.include('service-3 is not accessible with this account').and.not.include('--holder')
+      const refused = await runCommand(Teardown, ['SECURE_KEY', '-a', 'service-1', '--holder', 'service-3', '--confirm', 'service-3'], env)
+      expect(refused.exitCode).to.equal(1)
+      expect(unwrapped(refused.stderr)).to.include('service-3 exists but this account cannot see it')
+      expect(mutating(sandbox)).to.deep.equal([])
+
+      sandbox.control.clearFaults()
+      sandbox.control.injectFault({count: 100_000, path: GONE_FAULT, status: 503})
+      const transient = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1'], env)
+      expect(transient.exitCode).to.equal(1)
+      expect(unwrapped(transient.stderr)).to.include('Run the same command again').and.not.include('no longer exists').and.not.include('not accessible')
+      expect(mutating(sandbox)).to.deep.equal([])
+    })
+  })
+
+  describe('smaller refusals', () => {
+    it('refuses a record edited to "staged" with NEW its PREVIOUS (no "from"): invalid_record, nothing written, never "Rotated"', async () => {
+      sandbox = await startSandbox({apps: 2, seed: 'edited-stage'})
+      const env = sandboxEnv(sandbox, 5)
+      await runCommand(Provision, ['-a', 'service-1', '--self-managed'], env)
+      const [current, old] = value(sandbox, 'service-1', 'SECURE_KEY').split(',')
+      const record = JSON.parse(value(sandbox, 'service-1', 'SECURE_KEY_RECORD'))
+      sandbox.control.setConfigVar('service-1', 'SECURE_KEY_RECORD', JSON.stringify({...record, rotation: {new: fingerprint(old), phase: 'staged', started_at: new Date().toISOString()}}))
+      sandbox.control.clearRequests()
+      const result = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1', '--json'], env)
+      expect(result.exitCode).to.equal(1)
+      expect(JSON.parse(result.stdout).error.id).to.equal('invalid_record')
+      expect(unwrapped(result.stderr)).to.include('promote the old key back').and.include('heroku releases:rollback').and.not.include('Rotated')
+      expect(mutating(sandbox)).to.deep.equal([])
+      expect(value(sandbox, 'service-1', 'SECURE_KEY') === `${current},${old}`).to.equal(true)
+      expectNoKeyValue(result, [current, old])
+    })
+
+    it('never counts a changed_at that is not a time as old: --if-older-than is then not due, nothing written', async () => {
+      sandbox = await startSandbox({apps: 2, seed: 'garbage-time'})
+      const env = sandboxEnv(sandbox, 5)
+      await runCommand(Provision, ['-a', 'service-1', '--self-managed'], env)
+      const record = JSON.parse(value(sandbox, 'service-1', 'SECURE_KEY_RECORD'))
+      sandbox.control.setConfigVar('service-1', 'SECURE_KEY_RECORD', JSON.stringify({...record, changed_at: 'long ago'}))
+      sandbox.control.clearRequests()
+      const result = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1', '--if-older-than', '1s', '--json'], env)
+      expect(result.exitCode, result.stderr).to.equal(0)
+      expect(JSON.parse(result.stdout).status).to.equal('not_due')
+      expect(mutating(sandbox)).to.deep.equal([])
+    })
+
+    it('refuses --if-older-than without a unit and an empty -a as bad input (exit 2), sending no request', async () => {
+      sandbox = await startSandbox({apps: 1, seed: 'flags'})
+      sandbox.control.clearRequests()
+      const bare = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1', '--if-older-than', '14'], sandboxEnv(sandbox))
+      expect(bare.exitCode).to.equal(2)
+      expect(unwrapped(bare.stderr)).to.include('Expected a duration with a unit, got "14": say 14d')
+      const empty = await runCommand(Rotate, ['-a', '', '--confirm', 'service-1'], sandboxEnv(sandbox))
+      expect(empty.exitCode).to.equal(2)
+      expect(unwrapped(empty.stderr)).to.include('--app is empty')
+      expect(sandbox.control.requests()).to.deep.equal([])
+    })
   })
 
   describe('faults at every write and barrier read: exit 1 naming the step and app, no key printed, a re-run completes with exactly one NEW', () => {

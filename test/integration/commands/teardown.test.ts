@@ -84,6 +84,16 @@ describe('securekey:teardown', () => {
       expectNoKeyValue(rerun, keys)
     })
 
+    it('refuses --holder on an add-on key, whose holders are its attachments, pointing to addons:detach, sending no mutating request', async () => {
+      const {addon, keys} = await provisionWithPeers(sandbox, PEERS)
+      const result = await runCommand(Teardown, [addon.name, '-a', 'service-1', '--holder', 'service-2', '--confirm', 'service-2'], env)
+      expect(result.exitCode).to.equal(1)
+      expect(result.stderr).to.include('--holder drops a holder from a self-managed key\'s record').and.include('heroku addons:detach <attachment> -a service-2')
+      expect(mutating(sandbox)).to.deep.equal([])
+      expect(sandbox.control.attachments().filter(attachment => attachment.app?.name === 'service-2')).to.have.length(1)
+      expectNoKeyValue(result, keys)
+    })
+
     it('refuses an add-on of another service, sending no mutating request', async () => {
       const {keys} = await provisionWithPeers(sandbox, PEERS)
       const postgres = await provisioned(sandbox, 'service-1', 'heroku-postgresql:essential-0')
