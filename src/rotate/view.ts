@@ -33,6 +33,7 @@ export function rotateDocument(outcome: RotateOutcome): RotateDocument {
     status: outcome.status,
     stopped: outcome.stopped
       ? {
+        ...(outcome.stopped.gone ? {gone: outcome.stopped.gone} : {}),
         message: outcome.stopped.message,
         phase: outcome.stopped.phase,
         stragglers: outcome.stopped.stragglers.map(dyno => ({
