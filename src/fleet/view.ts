@@ -86,7 +86,7 @@ export function adviceFor(key: FleetKey): string | undefined {
   const move = [
     `heroku securekey:provision -a ${key.owner} --self-managed --as <NAME>`,
     'attach it with --as to every holder, switch the apps to the new variable',
-    `then heroku securekey:teardown -a ${key.owner} (README: "Moving from the add-on to a self-managed key")`,
+    `then heroku securekey:teardown -a ${key.owner} (docs/rotation.md: "Moving from the add-on to a self-managed key")`,
   ]
   return `${age}: the provider seems to have stopped rotating ${name}. Move to a self-managed key: ${move.join(', ')}`
 }
