@@ -50,6 +50,8 @@ async function main(): Promise<void> {
     HEROKU_SECUREKEY_WAIT_INTERVAL_MS: process.env.HEROKU_SECUREKEY_WAIT_INTERVAL_MS ?? '1000',
     HOME: home,
     NODE_ENV: 'development',
+    // Tables and long lines as a terminal of 120 columns shows them, wherever the demo runs (the README quotes it).
+    OCLIF_TABLE_COLUMN_OVERRIDE: process.env.OCLIF_TABLE_COLUMN_OVERRIDE ?? '120',
   })
   const config = await Config.load({root})
   const run = async (args: string[], expectedExit = 0) => {

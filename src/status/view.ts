@@ -288,7 +288,7 @@ function table(comparison: Comparison): void {
     state: {header: 'State'},
     // eslint-disable-next-line perfectionist/sort-objects
     note: {header: 'Note'},
-  })
+  }, {below: {column: 'note', label: 'app'}, optional: ['attachment', 'configVar', 'previous']})
 }
 
 /** The human view of every key. */
@@ -297,15 +297,15 @@ export function renderStatus(statuses: readonly KeyStatus[]): void {
     if (index > 0) ux.stdout('')
     hux.styledHeader(header(status))
     table(status.comparison)
-    ux.stdout(summaryLine(status.comparison))
+    hux.printLines([summaryLine(status.comparison)])
     if (status.dynos) {
       const twice = someAppHoldsTwice(status.comparison.holders)
       const lines = status.comparison.holders.flatMap((holder, row) => dynoLines(holder, status.dynos![row], twice ? `${holder.app} ${holder.attachment}` : holder.app))
-      if (lines.length > 0) ux.stdout(['', 'Dynos:', ...lines.map(line => `  ${line}`)].join('\n'))
+      if (lines.length > 0) hux.printLines(['', 'Dynos:', ...lines.map(line => `  ${line}`)])
     }
 
     const history = historyLines(status)
-    if (history.length > 0) ux.stdout(['', ...history].join('\n'))
+    if (history.length > 0) hux.printLines(['', ...history])
   }
 }
 
