@@ -139,7 +139,7 @@ function keyStatusJson(status: KeyStatus): KeyStatusJson {
   return json
 }
 
-/** The --json document (its shape is documented in the command's description and the README). */
+/** The --json document (its shape is documented in docs/json.md). */
 export function statusDocument(statuses: readonly KeyStatus[]): StatusDocument {
   const keys = statuses.map(status => keyStatusJson(status))
   const total = keys.reduce((sum, key) => sum + key.summary.total, 0)
