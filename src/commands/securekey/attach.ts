@@ -36,7 +36,7 @@ docs/json.md.`
     from: flags.string({description: 'the app that owns the key'}),
     remote: flags.remote(),
   }
-  static summary = 'give other apps the key an app owns, each under its own config var'
+  static summary = 'give other apps the key an app owns'
   static usage = '<%= command.id %> [ADDON] --from <value> -a <value>... [flags]'
 
   async run(): Promise<AttachDocument> {

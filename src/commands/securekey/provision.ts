@@ -34,7 +34,7 @@ replaced. Prints the skfp1 fingerprint, never the key. --json: docs/json.md.`
     'self-managed': flags.boolean({description: 'a key in a config var, no add-on'}),
     wait: flags.boolean({description: 'wait until the add-on is provisioned'}),
   }
-  static summary = 'create the shared key an app owns, or show the one it owns'
+  static summary = 'create the shared key an app owns, or show it'
   static usage = '<%= command.id %> -a <value> [--self-managed] [flags]'
 
   async run(): Promise<ProvisionDocument> {

@@ -33,7 +33,7 @@ that moves it on; running it again continues. Add-on keys are refused. docs/rota
     remote: flags.remote(),
     timeout: durationFlag({description: 'each wait for the dynos (default 10m)', helpValue: 'DURATION'}),
   }
-  static summary = 'rotate a self-managed key on every app holding it, refusing no request'
+  static summary = 'rotate a self-managed key, refusing no request'
   static usage = '<%= command.id %> [KEY] -a <value> [--confirm <value>] [--dry-run] [flags]'
 
   async run(): Promise<RotateDocument> {

@@ -48,7 +48,7 @@ states, what to do). --json: docs/json.md.`
     timeout: durationFlag({dependsOn: ['wait'], description: 'how long --wait waits (default 10m)', helpValue: 'DURATION'}),
     wait: flags.boolean({description: 'poll until every app is in sync'}),
   }
-  static summary = 'compare a shared key across every app that holds it, by fingerprint'
+  static summary = 'compare a shared key across its apps by fingerprint'
   static usage = '<%= command.id %> [KEY] [-a <value> | --all | --team TEAM] [flags]'
 
   async run(): Promise<FleetDocument | StatusDocument> {

@@ -36,7 +36,7 @@ and running it again finishes the job. --json: docs/json.md.`
     remote: flags.remote(),
     wait: flags.boolean({default: false, description: 'wait until the add-on is gone'}),
   }
-  static summary = 'detach a shared key from every peer app, then remove it from its owner'
+  static summary = 'detach a key from every peer, then remove it'
   static usage = '<%= command.id %> [KEY] -a <value> [--confirm <value>] [--dry-run] [flags]'
 
   async run(): Promise<TeardownDocument> {
