@@ -270,15 +270,18 @@ export function historyLines(status: KeyStatus, now = Date.now()): string[] {
 }
 
 function table(comparison: Comparison): void {
+  const twice = someAppHoldsTwice(comparison.holders)
   const rows = comparison.holders.map(holder => ({
     app: color.app(holder.app),
     attachment: color.attachment(holder.attachment),
     configVar: holder.configVar,
+    holder: twice ? `${color.app(holder.app)} ${color.attachment(holder.attachment)}` : color.app(holder.app),
     latest: holder.keys?.latest ?? '',
     note: note(holder),
     previous: holder.keys?.previous ?? '',
     state: stateLabel(holder.state),
   }))
+  // A note too long for the terminal goes below the table, named by app (and attachment, when an app holds the key twice).
   hux.table(rows, {
     app: {header: 'App'},
     attachment: {header: 'Attachment'},
@@ -288,7 +291,7 @@ function table(comparison: Comparison): void {
     state: {header: 'State'},
     // eslint-disable-next-line perfectionist/sort-objects
     note: {header: 'Note'},
-  }, {below: {column: 'note', label: 'app'}, optional: ['attachment', 'configVar', 'previous']})
+  }, {below: {column: 'note', label: 'holder'}, optional: ['attachment', 'configVar', 'previous']})
 }
 
 /** The human view of every key. */
