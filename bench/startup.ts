@@ -4,8 +4,8 @@
  * 1. Packs the plugin in a throw-away copy of this working tree (package.json, tsconfig.json, bin/, src/, README.md), or
  *    of a commit with --ref (git archive): prepack's build and oclif manifest (not its `oclif readme`), then
  *    `npm pack --ignore-scripts`. The .tgz must hold
- *    oclif.manifest.json. This checkout gets no dist/, no oclif.manifest.json and no README rewrite (never run
- *    `npm pack` in a shared checkout: prepack's `oclif readme` rewrites README.md).
+ *    oclif.manifest.json. This checkout gets no dist/, no oclif.manifest.json and no rewrite of docs/commands.md
+ *    (prepack's `oclif readme` writes it).
  * 2. Installs the .tgz into the Heroku CLI of node_modules (the heroku devDependency) with
  *    `heroku plugins:install file:….tgz` in a throw-away HOME: npm fetches the plugin's dependencies from the registry
  *    (`npm config get registry`), as it would for a user; --prefer-offline, so a warm npm cache makes it quick. The
@@ -92,7 +92,7 @@ function pack(): string {
   }
 
   symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'))
-  // prepack's build and manifest (not `oclif readme`: it rewrites README.md, which the .tgz ships as it is).
+  // prepack's build and manifest (not `oclif readme`: it rewrites docs/commands.md, which the .tgz does not ship).
   sh('npm', ['run', 'build'], copy)
   sh(join(root, 'node_modules', '.bin', 'oclif'), ['manifest'], copy)
   rmSync(join(copy, 'node_modules'))

@@ -11,6 +11,8 @@ import {fileURLToPath} from 'node:url'
 import {startSandbox} from '../sandbox/index.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
+/** Apps the fleet of step 8 adds: enough for both kinds of key and a key out of sync, few enough to read at a glance. */
+const FLEET_APPS = 18
 const SERVICE_2_LAG_MS = Number(process.env.DEMO_LAG_MS ?? 4000)
 
 function say(text: string): void {
@@ -48,6 +50,8 @@ async function main(): Promise<void> {
     HEROKU_SECUREKEY_WAIT_INTERVAL_MS: process.env.HEROKU_SECUREKEY_WAIT_INTERVAL_MS ?? '1000',
     HOME: home,
     NODE_ENV: 'development',
+    // Tables and long lines as a terminal of 120 columns shows them, wherever the demo runs (the README quotes it).
+    OCLIF_TABLE_COLUMN_OVERRIDE: process.env.OCLIF_TABLE_COLUMN_OVERRIDE ?? '120',
   })
   const config = await Config.load({root})
   const run = async (args: string[], expectedExit = 0) => {
@@ -60,7 +64,6 @@ async function main(): Promise<void> {
       service-1, service-2 and service-3. Every command below talks to it over HTTP, exactly as it would to Heroku.`)
 
     say('1. service-1 owns the secret: provision securekey on it. Safe to run again: a second run creates nothing.')
-    await run(['securekey:provision', '-a', 'service-1'])
     await run(['securekey:provision', '-a', 'service-1'])
 
     say(`2. service-2 calls service-1 and needs the same key. Attach it under its own name, so that service-2 reads
@@ -75,13 +78,10 @@ async function main(): Promise<void> {
     if (!addon?.name) throw new Error('the demo add-on is missing')
     say(`4. Every 14 days securekey rotates: "<new>,<old LATEST>" is written to each app, one after another. The
       sandbox stages one now: service-1 gets the new key at once, service-2 only later, and two of service-2's
-      dynos will be slow to restart.`)
+      dynos will be slow to restart. service-2 is behind: its LATEST is service-1's PREVIOUS. Servers accept both
+      keys, so nothing breaks yet. --check (exit 1 unless in sync) suits CI and cron.`)
     sandbox.control.holdDynos('service-2', ['web.1', 'web.2'])
     const rotation = sandbox.control.rotate(addon.name, {delayMs: {'service-2': 10 * 60 * 1000}})
-    await run(['securekey:status', '-a', 'service-2'])
-
-    say(`service-2 is behind: its LATEST is service-1's PREVIOUS. Servers accept both keys, so nothing breaks yet.
-      --check (exit 1 unless in sync) suits CI and cron.`)
     await run(['securekey:status', '-a', 'service-2', '--check'], 1)
 
     say(`--wait polls, backing off, until every app agrees. The sandbox lets service-2 catch up in ${SERVICE_2_LAG_MS / 1000} s.`)
@@ -97,15 +97,11 @@ async function main(): Promise<void> {
     say('5. The config agrees, but do the running dynos? --dynos looks at the release each dyno runs.')
     await run(['securekey:status', '-a', 'service-2', '--dynos'])
 
-    say('Two dynos still run the previous key. `heroku ps:restart -a service-2` would fix it; the sandbox restarts them now.')
-    sandbox.control.releaseDynos('service-2')
-    await run(['securekey:status', '-a', 'service-2', '--dynos'])
-
-    say(`6. Teardown in the right order: detach every peer, then destroy on the owner, without force. --dry-run shows
+    say(`Two dynos still run the previous key: \`heroku ps:restart -a service-2\` fixes that (the sandbox restarts them now).
+      6. Teardown in the right order: detach every peer, then destroy on the owner, without force. --dry-run shows
       the plan and changes nothing; --confirm names the owner, as heroku addons:destroy does.`)
-    await run(['securekey:teardown', '-a', 'service-1', '--dry-run'])
+    sandbox.control.releaseDynos('service-2')
     await run(['securekey:teardown', '-a', 'service-1', '--confirm', 'service-1'])
-    await run(['securekey:status', '-a', 'service-1'], 1)
 
     say(`7. No add-on needed: a self-managed key has the same format and the same commands, kept by the plugin in plain
       config vars, and securekey:rotate can rotate it on demand. The sandbox's dynos now take up to 1.5 s to restart.`)
@@ -114,10 +110,15 @@ async function main(): Promise<void> {
     await run(['securekey:attach', '--from', 'service-1', '-a', 'service-2', '-a', 'service-3'])
 
     say(`A staged rotation: every app first accepts the new key while still signing with the current one; once every
-      dyno runs that, every app signs with the new key. No request between the apps is refused on the way.`)
-    await run(['securekey:rotate', '-a', 'service-1', '--dry-run'])
+      dyno runs that, every app signs with the new key. No request between the apps is refused on the way.
+      (--dry-run shows the plan first.)`)
     await run(['securekey:rotate', '-a', 'service-1', '--confirm', 'service-1'])
     await run(['securekey:status', '-a', 'service-2'])
+
+    say(`8. Every key of the account at once, both kinds: the sandbox seeds a small fleet of teams' apps (service-4 to
+      service-${3 + FLEET_APPS}), some out of sync, one overdue. --check would exit 1 here.`)
+    await sandbox.control.seedFleet({apps: FLEET_APPS})
+    await run(['securekey:status', '--all'])
 
     say('Done. The sandbox stops now; `npm run sandbox` keeps one running for your own experiments.')
   } finally {

@@ -15,3 +15,13 @@ function joinLines(lines: string[]): string {
 
   return joined
 }
+
+/**
+ * A command's examples as one block of one line each (`$ heroku securekey:status -a service-2  # what it shows`), the
+ * way Heroku's own commands print them: oclif sets each example object apart with its description on a line of its own
+ * and blank lines around, which doubles the length of --help.
+ */
+export function exampleLines(examples: ReadonlyArray<{argv: string, description: string}>): string[] {
+  const width = Math.max(...examples.map(({argv}) => argv.length))
+  return [examples.map(({argv, description}) => `<%= config.bin %> <%= command.id %> ${argv.padEnd(width)}  # ${description}`).join('\n')]
+}

@@ -3,14 +3,13 @@
  * read and whether the reads stopped; and the --json document. Fingerprints only: no config value reaches this file.
  */
 import * as color from '@heroku/heroku-cli-util/color'
-import * as hux from '@heroku/heroku-cli-util/hux'
-import {ux} from '@oclif/core/ux'
 
 import type {
   FleetKey, FleetReport, KeyAge, OverallState,
 } from './fleet.js'
 
 import {formatDuration} from '../core/duration.js'
+import * as hux from '../core/table.js'
 import {type HolderState, STATE_LABELS} from '../key/compare.js'
 import {type KeyJson, keyJson, type KeyKind} from '../key/model.js'
 
@@ -86,7 +85,7 @@ export function adviceFor(key: FleetKey): string | undefined {
   const move = [
     `heroku securekey:provision -a ${key.owner} --self-managed --as <NAME>`,
     'attach it with --as to every holder, switch the apps to the new variable',
-    `then heroku securekey:teardown -a ${key.owner} (README: "Moving from the add-on to a self-managed key")`,
+    `then heroku securekey:teardown -a ${key.owner} (docs/rotation.md: "Moving from the add-on to a self-managed key")`,
   ]
   return `${age}: the provider seems to have stopped rotating ${name}. Move to a self-managed key: ${move.join(', ')}`
 }
@@ -211,34 +210,34 @@ export function renderFleet(report: FleetReport): void {
   hux.styledHeader(summaryText(report))
   if (report.keys.length > 0) {
     hux.table(report.keys.map(key => ({
+      addon: key.addon?.name ? color.addon(key.addon.name) : '',
       age: ageText(key.age),
       configVar: key.configVar,
       holders: String(key.comparison.holders.length),
-      kind: key.addon?.name ? `${KIND_LABELS[key.kind]} ${color.addon(key.addon.name)}` : KIND_LABELS[key.kind],
+      kind: KIND_LABELS[key.kind],
       overdue: key.age.overdue ? color.failure(`overdue (max ${formatDuration(key.age.maxAgeMs)})`) : '',
       owner: color.app(key.owner),
       state: stateText(key),
     })), {
-      /* eslint-disable perfectionist/sort-objects -- the columns in reading order */
+      /* eslint-disable perfectionist/sort-objects -- the columns in reading order; the state, which can be long, last */
       owner: {header: 'Owner'},
       configVar: {header: 'Config var'},
       kind: {header: 'Kind'},
+      addon: {header: 'Add-on'},
       holders: {header: 'Holders'},
-      state: {header: 'State'},
       age: {header: 'LATEST age'},
       overdue: {header: 'Overdue'},
+      state: {header: 'State'},
       /* eslint-enable perfectionist/sort-objects */
-    }, {overflow: 'wrap'})
+    }, {optional: ['addon', 'holders', 'overdue', 'configVar']})
   }
 
+  // The header and the table each end on a blank line; the sections below are set apart by one.
   const overdue = report.keys.filter(key => key.age.overdue)
-  if (overdue.length > 0) {
-    ux.stdout(['', 'Overdue:', ...overdue.map(key => `  ${key.owner} ${key.configVar}: ${adviceFor(key)}`)].join('\n'))
-  }
-
-  if (report.unreadable.length > 0) {
-    ux.stdout(['', 'Could not read (keys only these apps hold cannot be listed):', ...report.unreadable.map(({app, reason}) => `  ${color.app(app)}: ${reason}`)].join('\n'))
-  }
-
-  if (report.stopped) ux.stdout(`\nIncomplete: ${report.stopped.reason}. The report covers the apps read; run it again later.`)
+  const sections = [
+    overdue.length > 0 ? ['Overdue:', ...overdue.map(key => `  ${key.owner} ${key.configVar}: ${adviceFor(key)}`)] : [],
+    report.unreadable.length > 0 ? ['Could not read (keys only these apps hold cannot be listed):', ...report.unreadable.map(({app, reason}) => `  ${color.app(app)}: ${reason}`)] : [],
+    report.stopped ? [`Incomplete: ${report.stopped.reason}. The report covers the apps read; run it again later.`] : [],
+  ].filter(section => section.length > 0)
+  if (sections.length > 0) hux.printLines(sections.flatMap((section, index) => (index > 0 ? ['', ...section] : section)))
 }

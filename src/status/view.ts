@@ -149,7 +149,7 @@ function keyStatusJson(status: KeyStatus): KeyStatusJson {
   return json
 }
 
-/** The --json document (its shape is documented in the command's description and the README). */
+/** The --json document (its shape is documented in docs/json.md). */
 export function statusDocument(statuses: readonly KeyStatus[]): StatusDocument {
   const keys = statuses.map(status => keyStatusJson(status))
   const total = keys.reduce((sum, key) => sum + key.summary.total, 0)
@@ -296,15 +296,18 @@ export function historyLines(status: KeyStatus, now = Date.now()): string[] {
 }
 
 function table(comparison: Comparison): void {
+  const twice = someAppHoldsTwice(comparison.holders)
   const rows = comparison.holders.map(holder => ({
     app: color.app(holder.app),
     attachment: color.attachment(holder.attachment),
     configVar: holder.configVar,
+    holder: twice ? `${color.app(holder.app)} ${color.attachment(holder.attachment)}` : color.app(holder.app),
     latest: holder.keys?.latest ?? '',
     note: note(holder),
     previous: holder.keys?.previous ?? '',
     state: stateLabel(holder.state),
   }))
+  // A note too long for the terminal goes below the table, named by app (and attachment, when an app holds the key twice).
   hux.table(rows, {
     app: {header: 'App'},
     attachment: {header: 'Attachment'},
@@ -314,7 +317,7 @@ function table(comparison: Comparison): void {
     state: {header: 'State'},
     // eslint-disable-next-line perfectionist/sort-objects
     note: {header: 'Note'},
-  })
+  }, {below: {column: 'note', label: 'holder'}, optional: ['attachment', 'configVar', 'previous']})
 }
 
 /** The human view of every key. */
@@ -323,15 +326,15 @@ export function renderStatus(statuses: readonly KeyStatus[]): void {
     if (index > 0) ux.stdout('')
     hux.styledHeader(header(status))
     table(status.comparison)
-    ux.stdout(summaryLine(status.comparison))
+    hux.printLines([summaryLine(status.comparison)])
     if (status.dynos) {
       const twice = someAppHoldsTwice(status.comparison.holders)
       const lines = status.comparison.holders.flatMap((holder, row) => dynoLines(holder, status.dynos![row], twice ? `${holder.app} ${holder.attachment}` : holder.app))
-      if (lines.length > 0) ux.stdout(['', 'Dynos:', ...lines.map(line => `  ${line}`)].join('\n'))
+      if (lines.length > 0) hux.printLines(['', 'Dynos:', ...lines.map(line => `  ${line}`)])
     }
 
     const history = historyLines(status)
-    if (history.length > 0) ux.stdout(['', ...history].join('\n'))
+    if (history.length > 0) hux.printLines(['', ...history])
   }
 }
 

@@ -10,14 +10,14 @@ import Teardown from '../../src/commands/securekey/teardown.js'
 import {runCommand} from '../helpers/run-command.js'
 import {sandboxEnv} from '../helpers/sandbox-setup.js'
 
-const README = fileURLToPath(new URL('../../README.md', import.meta.url))
+const JSON_DOCS = fileURLToPath(new URL('../../docs/json.md', import.meta.url))
 
 /**
- * The README's --json examples are real output: this runs the story they come from on the same seeded sandbox and
- * compares each document with the README's block, found by the command line quoted just before it.
+ * The --json examples of docs/json.md (once in the README) are real output: this runs the story they come from on the
+ * same seeded sandbox and compares each document with its block, found by the command line quoted just before it.
  * `UPDATE_README=1 npx mocha test/integration/readme-json.test.ts` rewrites the blocks after a deliberate change.
  */
-describe('the README\'s --json examples', () => {
+describe('the --json examples of docs/json.md', () => {
   let sandbox: Sandbox
   const documents = new Map<string, string>()
 
@@ -44,16 +44,16 @@ describe('the README\'s --json examples', () => {
   after(() => sandbox.close())
 
   it('shows the documents the commands print', () => {
-    let readme = readFileSync(README, 'utf8')
+    let readme = readFileSync(JSON_DOCS, 'utf8')
     for (const [command, document] of documents) {
       const quoted = readme.indexOf(`\`${command}\``)
-      expect(quoted, `README quotes ${command}`).to.be.greaterThan(-1)
+      expect(quoted, `docs/json.md quotes ${command}`).to.be.greaterThan(-1)
       const start = readme.indexOf('```json\n', quoted) + '```json\n'.length
       const end = readme.indexOf('\n```', start)
       if (process.env.UPDATE_README) readme = readme.slice(0, start) + document + readme.slice(end)
       else expect(readme.slice(start, end), command).to.equal(document)
     }
 
-    if (process.env.UPDATE_README) writeFileSync(README, readme)
+    if (process.env.UPDATE_README) writeFileSync(JSON_DOCS, readme)
   })
 })

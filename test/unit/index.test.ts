@@ -37,7 +37,7 @@ describe('the package root (for app code)', () => {
     expect(graph.packages.every(name => name.startsWith('node:')), graph.packages.join(', ')).to.equal(true)
   })
 
-  it('exports what the README\'s graceful-rotation guide uses', () => {
+  it('exports what the graceful-rotation guide (docs/rotation.md) uses', () => {
     for (const name of ['fingerprint', 'parseSecureKey', 'readSecureKey', 'presentWithFallback', 'verifyPresentedKey', 'SecureKeyPair', 'MalformedSecureKeyError']) {
       expect(root, name).to.have.property(name)
     }

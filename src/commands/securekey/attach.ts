@@ -11,44 +11,33 @@ import {SecurekeyCommand} from '../../core/base.js'
 import {terminalConfirmer} from '../../core/confirm.js'
 import {SecurekeyError} from '../../core/errors.js'
 import {flags} from '../../core/flags.js'
-import {prose} from '../../core/prose.js'
+import {exampleLines, prose} from '../../core/prose.js'
 
 export default class Attach extends SecurekeyCommand {
   static args = {
-    addon: Args.string({description: 'the securekey add-on to attach (its name or UUID), or a self-managed key\'s config var with --from; or use --from alone', required: false}),
+    addon: Args.string({description: 'the add-on (name or UUID) or self-managed key to attach', required: false}),
   }
   static description = prose`
-The add-on is named, or found on the app that owns it (--from). With no add-on there, --from finds the self-managed key the
-app owns (securekey:provision --self-managed; ADDON names it by its config var when it owns several): its value is copied to
-each app with a pointer to the owner, and the owner's record lists the app.
-Each app given with -a gets the key under an attachment name derived from the owner (service-1 → SERVICE_1_SECURE, so the config var SERVICE_1_SECURE_KEY),
-never the bare SECURE that an app's own securekey add-on uses; --as chooses another name.
-Attaching sets that config var on the app, which makes a release and restarts its dynos.
-
-Safe to run again: an app already attached under that name is reported and left alone.
-When the name is taken on an app by something else, the API asks for a confirmation: type the app's name at the prompt, or pass --confirm APP.
-Without a terminal and without --confirm, that app is left unchanged and the command exits non-zero.
-
-After attaching, each app's config var is compared with the owner's by skfp1 fingerprint; a mismatch is a loud warning.
-One app failing does not stop the others; the exit code is non-zero if any failed.
-
---json prints one document, described in docs/json.md ("securekey:attach"); no key value is ever in it.`
+Gives each -a app the owner's key under a config var of its own (service-1 → SERVICE_1_SECURE_KEY; --as picks
+another), then compares its fingerprint with the owner's. Each app gets a release. Safe to run again. --json:
+docs/json.md.`
   static enableJsonFlag = true
-  static examples = [
-    {command: '<%= config.bin %> <%= command.id %> --from service-1 -a service-2', description: 'give service-2 the key of service-1\'s add-on, as SERVICE_1_SECURE_KEY'},
-    {command: '<%= config.bin %> <%= command.id %> securekey-solid-14332 --as SERVICE_ONE_SECURE -a service-2 -a service-3', description: 'attach a named add-on to two apps as SERVICE_ONE_SECURE'},
-    {command: '<%= config.bin %> <%= command.id %> --from service-1 -a service-2 --dry-run', description: 'show what would be attached where, changing nothing'},
-    {command: '<%= config.bin %> <%= command.id %> --from service-1 -a service-2 --confirm service-2', description: 'replace whatever holds the name on service-2 without asking'},
-  ]
+  static examples = exampleLines([
+    {argv: '--from api -a billing', description: 'as API_SECURE_KEY'},
+    {argv: '--from api -a billing -a search', description: 'two apps at once'},
+    {argv: '--from api -a billing --as PEER', description: 'as PEER_KEY'},
+    {argv: '--from api -a billing --dry-run', description: 'change nothing'},
+  ])
   static flags = {
-    app: flags.app({description: 'app to attach the add-on to (repeat for several)', multiple: true, required: true}),
-    as: flags.string({description: 'attachment name on the apps; the config var is NAME_KEY (default: from the owner app, e.g. SERVICE_1_SECURE)'}),
-    confirm: flags.string({description: 'replace what holds the attachment name on this app without asking (repeatable)', multiple: true}),
-    'dry-run': flags.boolean({description: 'show what would be attached; send no mutating request'}),
-    from: flags.string({description: 'the app that owns the securekey add-on (instead of naming the add-on)'}),
+    app: flags.app({description: 'app to attach it to (repeatable)', multiple: true, required: true}),
+    as: flags.string({description: 'attachment name; the config var is NAME_KEY'}),
+    confirm: flags.string({description: 'replace what holds the name on this app', multiple: true}),
+    'dry-run': flags.boolean({description: 'show what would be attached; change nothing'}),
+    from: flags.string({description: 'the app that owns the key'}),
     remote: flags.remote(),
   }
-  static summary = 'attach an app\'s securekey add-on to other apps, so that they share its key'
+  static summary = 'give other apps the key an app owns'
+  static usage = '<%= command.id %> [ADDON] --from <value> -a <value>... [flags]'
 
   async run(): Promise<AttachDocument> {
     const {args, flags} = await this.parse(Attach)

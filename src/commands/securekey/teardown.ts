@@ -5,7 +5,7 @@ import {checkConfirmations, terminalConfirmer} from '../../core/confirm.js'
 import {SecurekeyError} from '../../core/errors.js'
 import {flags} from '../../core/flags.js'
 import {PlatformError} from '../../core/platform-api.js'
-import {prose} from '../../core/prose.js'
+import {exampleLines, prose} from '../../core/prose.js'
 import {pollSchedule} from '../../core/wait.js'
 import {type SharedKey} from '../../key/model.js'
 import {
@@ -21,36 +21,30 @@ import {
 
 export default class Teardown extends SecurekeyCommand {
   static args = {
-    key: Args.string({description: 'the key: an add-on\'s name or UUID, or a self-managed key\'s config var; default: the one APP owns'}),
+    key: Args.string({description: 'the add-on or config var, when APP owns several'}),
   }
   static description = prose`
-Shows the plan first (each peer, the config var it loses, the destroy), asks for the owner app's name (or --confirm),
-detaches every peer, lists the attachments again, and destroys the add-on on its owner without force, so that no app
-is cut off unannounced. If a step fails, nothing is destroyed and running the same command again finishes the job.
-On a self-managed key (no add-on) it removes the key var and its record from every peer, then from the owner.
-An app that owns no shared key has nothing to tear down: that is not an error. When it owns several, name one.
---holder APP drops only APP from a self-managed key's record, when APP no longer exists (the API answers 404: a deleted
-app, whose key cannot be removed and which stops every rotation); confirmed by --confirm APP. An app that still exists,
-or that this account cannot see, is refused.
---wait polls from every 2 s, backing off to 30 s (HEROKU_SECUREKEY_WAIT_INTERVAL_MS sets the first pause).
-
---json prints one document, described in docs/json.md ("securekey:teardown"); no key value is ever in it. When the teardown stops, complete is false and the exit code 1.`
+Shows the plan, asks for the owner's name (or --confirm), detaches every peer, then removes the key from the owner
+(an add-on is destroyed without force), so that no app is cut off unannounced. If a step fails, nothing is destroyed
+and running it again finishes the job. --holder drops a deleted app (404) from a self-managed key's record.
+--json: docs/json.md.`
   static enableJsonFlag = true
-  static examples = [
-    {command: '<%= config.bin %> <%= command.id %> -a service-1 --dry-run', description: 'show what would be detached and destroyed, changing nothing'},
-    {command: '<%= config.bin %> <%= command.id %> -a service-1', description: 'tear down the securekey add-on service-1 owns (asks for service-1 to be typed)'},
-    {command: '<%= config.bin %> <%= command.id %> securekey-solid-14332 -a service-1 --confirm service-1 --wait', description: 'without a prompt, waiting until the add-on is gone'},
-    {command: '<%= config.bin %> <%= command.id %> SECURE_KEY -a service-1 --holder service-9 --confirm service-9', description: 'drop service-9, deleted, from the record of service-1\'s self-managed key'},
-  ]
+  static examples = exampleLines([
+    {argv: '-a api --dry-run', description: 'the plan only'},
+    {argv: '-a api', description: 'asks for "api"'},
+    {argv: '-a api --confirm api --wait', description: 'no prompt; waits'},
+    {argv: 'SECURE_KEY -a api --holder old --confirm old', description: 'drop deleted "old"'},
+  ])
   static flags = {
-    app: flags.app({required: true}),
-    confirm: flags.string({char: 'c', description: 'the owner app\'s name (with --holder, that app\'s name), to confirm without a prompt'}),
-    'dry-run': flags.boolean({default: false, description: 'print the plan and stop, changing nothing'}),
-    holder: flags.string({description: 'only drop this app from a self-managed key\'s record, when it no longer exists (confirmed with --confirm <app>)', exclusive: ['wait'], helpValue: '<app>'}),
+    app: flags.app({description: 'the app that owns the key', required: true}),
+    confirm: flags.string({char: 'c', description: 'the owner app\'s name (with --holder, that app\'s), instead of a prompt'}),
+    'dry-run': flags.boolean({default: false, description: 'print the plan; change nothing'}),
+    holder: flags.string({description: 'only drop this deleted app from the key\'s record', exclusive: ['wait'], helpValue: '<app>'}),
     remote: flags.remote(),
-    wait: flags.boolean({default: false, description: 'wait until the add-on is gone when the provider deprovisions it later'}),
+    wait: flags.boolean({default: false, description: 'wait until the add-on is gone'}),
   }
-  static summary = 'detach a securekey add-on from every peer app, then destroy it on its owner'
+  static summary = 'detach a key from every peer, then remove it'
+  static usage = '<%= command.id %> [KEY] -a <value> [--confirm <value>] [--dry-run] [flags]'
 
   async run(): Promise<HolderDropDocument | TeardownDocument> {
     const {args, flags} = await this.parse(Teardown)

@@ -13,7 +13,7 @@ import {expectNoKeyValue, text, unwrapped} from '../../helpers/output.js'
 import {runCommand} from '../../helpers/run-command.js'
 import {keysIn, provisionWithPeers, sandboxEnv} from '../../helpers/sandbox-setup.js'
 
-const README = fileURLToPath(new URL('../../../README.md', import.meta.url))
+const JSON_DOCS = fileURLToPath(new URL('../../../docs/json.md', import.meta.url))
 const HEX_KEY = /[\dA-F]{64}/i
 
 /** The overall state each seeded scenario must show (an overdue key is in sync, only old). */
@@ -245,14 +245,14 @@ describe('securekey:status --all: what is left', () => {
     expect(unwrapped(result.stderr)).to.include('the report is incomplete')
   })
 
-  it('the README\'s --team --json example is real output (times aside)', async () => {
+  it('the --team --json example of docs/json.md is real output (times aside)', async () => {
     sandbox = await startSandbox({apps: 7, seed: 'readme'})
     await sandbox.control.seedFleet()
     const result = await run(sandbox, ['--team', 'payments', '--json'])
     expect(result.exitCode, result.stderr).to.equal(0)
-    const readme = readFileSync(README, 'utf8')
+    const readme = readFileSync(JSON_DOCS, 'utf8')
     const quoted = readme.indexOf('`heroku securekey:status --team payments --json`')
-    expect(quoted, 'README quotes the command').to.be.greaterThan(-1)
+    expect(quoted, 'docs/json.md quotes the command').to.be.greaterThan(-1)
     const start = readme.indexOf('```json\n', quoted) + '```json\n'.length
     expect(times(readme.slice(start, readme.indexOf('\n```', start)))).to.equal(times(result.stdout.trim()))
   })

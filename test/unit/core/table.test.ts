@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {tableLines, wrapWords} from '../../../src/core/table.js'
+import {fitLine, tableLines, wrapWords} from '../../../src/core/table.js'
 
 const rows = [
   {app: 'service-1', latest: 'skfp1:ed0246fb216a3292', note: 'owner (reference)'},
@@ -36,5 +36,29 @@ describe('core/table', () => {
 
   it('never breaks a word longer than the line', () => {
     expect(wrapWords('a skfp1:ed0246fb216a3292 b', 10)).to.deep.equal(['a', 'skfp1:ed0246fb216a3292', 'b'])
+  })
+
+  it('moves a long column below the table when the table is wider than the terminal, and only then', () => {
+    const options = {below: {column: 'note' as const, label: 'app' as const}}
+    expect(tableLines(rows, columns, 200, options)).to.deep.equal(tableLines(rows, columns))
+    const lines = tableLines(rows, columns, 60, options)
+    expect(lines[0]).to.equal('  App          LATEST')
+    expect(lines.slice(-4)).to.deep.equal(['', '  service-1: owner (reference)', '  service-22: still has the owner\'s PREVIOUS as LATEST:', '    rotation not applied yet'])
+    for (const line of lines) expect(line.length).to.be.at.most(60)
+  })
+
+  it('leaves out optional columns, first to last, until the table fits, and says which', () => {
+    const wide = {...columns, previous: {header: 'PREVIOUS'}}
+    const withPrevious = rows.map(row => ({...row, previous: 'skfp1:0123456789abcdef'}))
+    const lines = tableLines(withPrevious, wide, 50, {below: {column: 'note', label: 'app'}, optional: ['previous']})
+    expect(lines[0]).to.equal('  App          LATEST')
+    expect(lines[4]).to.equal('  (PREVIOUS: left out to fit 50 columns; --json')
+    for (const line of lines) expect(line.length).to.be.at.most(50)
+  })
+
+  it('breaks a long line between words, the rest indented under it', () => {
+    expect(fitLine('  a: one two three four', 14)).to.deep.equal(['  a: one two', '    three four'])
+    expect(fitLine('short', 14)).to.deep.equal(['short'])
+    expect(fitLine('no limit at all')).to.deep.equal(['no limit at all'])
   })
 })
