@@ -30,7 +30,7 @@ that moves it on; running it again continues. Add-on keys are refused. docs/rota
     confirm: flags.string({description: 'the owner app\'s name, instead of a prompt'}),
     'dry-run': flags.boolean({description: 'show the plan; change nothing'}),
     'if-older-than': durationFlag({description: 'only when LATEST is older, e.g. 14d', helpValue: 'DURATION'}),
-    'preboot-wait': durationFlag({description: 'how long a preboot app\'s old web dynos may serve (default 5m)', helpValue: 'DURATION'}),
+    'preboot-wait': durationFlag({description: 'preboot\'s window (default 5m)', helpValue: 'DURATION'}),
     remote: flags.remote(),
     timeout: durationFlag({description: 'each wait for the dynos (default 10m)', helpValue: 'DURATION'}),
   }

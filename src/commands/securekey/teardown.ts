@@ -26,20 +26,18 @@ export default class Teardown extends SecurekeyCommand {
   static description = prose`
 Shows the plan, asks for the owner's name (or --confirm), detaches every peer, then removes the key from the owner
 (an add-on is destroyed without force), so that no app is cut off unannounced. If a step fails, nothing is destroyed
-and running it again finishes the job. --holder drops a deleted app (404) from a self-managed key's record.
---json: docs/json.md.`
+and running it again finishes the job. --holder drops a deleted app from a self-managed key. --json: docs/json.md.`
   static enableJsonFlag = true
   static examples = exampleLines([
     {argv: '-a api --dry-run', description: 'the plan only'},
     {argv: '-a api', description: 'asks for "api"'},
     {argv: '-a api --confirm api --wait', description: 'no prompt; waits'},
-    {argv: 'SECURE_KEY -a api --holder old --confirm old', description: 'drop deleted "old"'},
   ])
   static flags = {
     app: flags.app({description: 'the app that owns the key', required: true}),
-    confirm: flags.string({char: 'c', description: 'the owner app\'s name (with --holder, that app\'s), instead of a prompt'}),
+    confirm: flags.string({char: 'c', description: 'the owner\'s name (or --holder\'s), instead of a prompt'}),
     'dry-run': flags.boolean({default: false, description: 'print the plan; change nothing'}),
-    holder: flags.string({description: 'only drop this deleted app from the key\'s record', exclusive: ['wait'], helpValue: '<app>'}),
+    holder: flags.string({description: 'only drop this deleted app from the record', exclusive: ['wait'], helpValue: '<app>'}),
     remote: flags.remote(),
     wait: flags.boolean({default: false, description: 'wait until the add-on is gone'}),
   }
