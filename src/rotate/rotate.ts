@@ -110,7 +110,7 @@ async function keyToRotate(platform: PlatformApi, options: RotateOptions): Promi
   const key = pickOwned(keys, app, 'securekey:rotate')
   if (!key) throw new NotFoundError(`${app} owns no self-managed key${options.keyVar ? ` named ${options.keyVar}` : ''}.`, {suggestions: [`heroku securekey:provision -a ${app} --self-managed`]})
   if (key.kind === 'addon') {
-    throw new SecurekeyError(`${key.name} on ${app} is an add-on key: only its provider can change an add-on's config, so no customer command can rotate it. Watch its own rotation with heroku securekey:status ${key.name} --history (or --wait), or move to a self-managed key (README: "Moving to a self-managed key").`, {
+    throw new SecurekeyError(`${key.name} on ${app} is an add-on key: only its provider can change an add-on's config, so no customer command can rotate it. Watch its own rotation with heroku securekey:status ${key.name} --history (or --wait), or move to a self-managed key (docs/rotation.md: "Moving from the add-on to a self-managed key").`, {
       id: 'not_managed',
       suggestions: [`heroku securekey:status ${key.name} --history`, `heroku securekey:provision -a ${app} --self-managed --as <NEW_NAME>`],
     })
