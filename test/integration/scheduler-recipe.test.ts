@@ -1,3 +1,4 @@
+/* eslint-disable camelcase -- the record's snake_case field */
 /**
  * The Heroku Scheduler recipe of docs/rotation.md, run as the Scheduler runs it: its job line's securekey:rotate part
  * in a process whose DYNO is the job's one-off dyno (`scheduler.N`), listed with the job's command. From the app the
