@@ -16,6 +16,7 @@
  *   npm run bench                                   # N = 1,10,50,200 at 50 ms, plus the pool sweep and rate-limit runs
  *   npm run bench -- --latency 100 --apps 10,50 --runs 5 --no-sweep
  *   npm run bench -- --fleet                        # only status --all on a seeded fleet (50, 200, 500 apps): its own section
+ *   npm run bench -- --barrier                      # only the rotation barrier's request budget (H = 5, 20, 50): its own section
  */
 import type * as Heroku from '@heroku-cli/schema'
 
@@ -43,6 +44,7 @@ import {writeSection} from './section.js'
 const {values} = parseArgs({
   options: {
     apps: {default: '1,10,50,200', type: 'string'},
+    barrier: {default: false, type: 'boolean'},
     fleet: {default: false, type: 'boolean'},
     'fleet-apps': {default: '50,200,500', type: 'string'},
     latency: {default: '50', type: 'string'},
@@ -426,9 +428,96 @@ ${notes.join('\n')}
   console.log(body)
 }
 
+const BARRIER_HOLDERS = [5, 20, 50]
+const STRAGGLER_POLLS = 10
+
+/**
+ * The rotation barrier's requests (src/rotate/barrier.ts) for H holders of a self-managed key, one of whose dynos
+ * stays on the old release for STRAGGLER_POLLS polls of its app and then restarts: the sandbox's request log counts
+ * every request the barrier sends, by kind. Polls are paced fast here: the count, not the time, is measured.
+ */
+async function benchBarrier(): Promise<void> {
+  config = await Config.load({root})
+  const {DynoReader} = await import('../src/rotate/barrier.js')
+  const {printsOf} = await import('../src/key/compare.js')
+  const {parseSecureKey} = await import('../src/runtime/key.js')
+  const rows: string[] = []
+  for (const holders of BARRIER_HOLDERS) {
+    /* eslint-disable no-await-in-loop */
+    const sandbox = await startSandbox({apps: holders, seed: `bench-barrier-${holders}`})
+    try {
+      await selfManagedKey(sandbox, holders - 1)
+      const {pooled} = gateways(sandbox)
+      const owner = sandbox.control.configVars('service-1').SECURE_KEY
+      const staged = `${owner.split(',')[0]},${randomBytes(32).toString('hex').toUpperCase()}`
+      const newPrint = printsOf(parseSecureKey(staged))!.previous
+      const straggler = `service-${holders}`
+      sandbox.control.holdDynos(straggler, ['web.1'])
+      const list = [{app: 'service-1', configVar: 'SECURE_KEY'}, ...peerNames(holders - 1).map(app => ({app, configVar: 'SERVICE_1_SECURE_KEY'}))]
+      for (const {app, configVar} of list) sandbox.control.setConfigVar(app, configVar, staged)
+      sandbox.control.clearRequests()
+      const stragglerReads = () => sandbox.control.requests().filter(entry => entry.path === `/apps/${straggler}/dynos`).length
+      // The first read sees the straggler, then STRAGGLER_POLLS polls of its app alone; then it restarts.
+      const release = setInterval(() => {
+        if (stragglerReads() >= 1 + STRAGGLER_POLLS) {
+          sandbox.control.releaseDynos(straggler)
+          clearInterval(release)
+        }
+      }, 1)
+      const result = await new DynoReader(pooled).barrier({
+        holders: list,
+        label: 'barrier',
+        poll: {initialMs: 5, maxMs: 5, msPerRequest: 0},
+        prebootMs: 0,
+        progress: {start() {}, stop() {}, update() {}},
+        ready: keys => keys?.previous === newPrint || keys?.latest === newPrint,
+        runner: {},
+        timeoutMs: 60_000,
+      })
+      clearInterval(release)
+      if (!result.passed) throw new Error(`barrier at H=${holders} did not pass`)
+      const log = sandbox.control.requests()
+      const count = (test: (path: string) => boolean) => log.filter(entry => test(entry.path)).length
+      const dynoReads = count(path => path.endsWith('/dynos'))
+      const releaseLists = count(path => path.endsWith('/releases'))
+      const features = count(path => path.endsWith('/features/preboot'))
+      const configs = count(path => /\/releases\/\d+\/config-vars$/.test(path))
+      const polls = stragglerReads()
+      const everyAppEveryPoll = (holders * 2 * polls) + configs
+      rows.push(`| ${holders} | ${polls - 2} | ${log.length} | ${features} | ${dynoReads} + ${releaseLists} | ${configs} | ${(3 * holders) + (2 * (polls - 2)) + (2 * holders) + configs} | ${everyAppEveryPoll} |`)
+    } finally {
+      await sandbox.close()
+    }
+    /* eslint-enable no-await-in-loop */
+  }
+
+  const body = `## The rotation barrier's request budget (\`npm run bench -- --barrier\`, bench/run.ts)
+
+${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, Node ${process.version}. H holders of a self-managed key, all staged
+("CUR,NEW") at once; one web dyno of the last holder stays on the old release until its app has been read
+${STRAGGLER_POLLS} times after the first read, then restarts. Requests counted by the sandbox's log over the whole barrier. Expected:
+3H for the first read (preboot once per holder, dynos and newest release of each), 2 per poll of the straggler's app
+alone, 2H for the confirming full read, and each release config once (one new release per holder here).
+
+| H holders | polls of the straggler's app alone | requests | preboot reads | dyno + release lists | release configs | 3H + 2P + 2H + configs | reading every holder every poll (before) |
+|---|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+Reading every holder at every poll (what the barrier did before this round) would cost 2H per poll: at H = 50 and a
+30-minute barrier polled every 30 s, 60 polls × 100 = 6,000 requests, more than the account's whole pool (4,500). Now
+the same wait costs 3H + 2·60 + 2H = 370 requests, and its pauses keep it under 1,500 an hour whatever H.`
+  writeSection('barrier', body)
+  console.log(body)
+}
+
 async function main(): Promise<void> {
   if (values.fleet) {
     await benchFleet()
+    return
+  }
+
+  if (values.barrier) {
+    await benchBarrier()
     return
   }
 
