@@ -368,7 +368,7 @@ export class PlatformApi {
   /** Add-ons matching a name, UUID or attachment name (relative to `app`); an empty list when none does. */
   async resolveAddon(addon: string, app?: string): Promise<Heroku.AddOn[]> {
     try {
-      return await this.write<Heroku.AddOn[]>('POST', '/actions/addons/resolve', {body: {addon, app}, readLike: true})
+      return (await this.send<Heroku.AddOn[]>('POST', '/actions/addons/resolve', {body: {addon, app}, readLike: true})).body
     } catch (error) {
       if (isNotFound(error) && error.resource !== 'app') return []
       throw error
