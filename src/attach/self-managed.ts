@@ -90,7 +90,12 @@ export async function attachSelfManaged(platform: PlatformApi, target: {configs:
         ...current, holders: [...current.holders.filter(holder => !added.some(peer => peer.app === holder.app)), ...added.map(peer => ({app: peer.app, var: configVar}))],
       }), {holds: current => lists(current.holders), what: `attaching ${added.map(peer => peer.app).join(', ')}`})
     } catch (error) {
-      for (const peer of added) Object.assign(peer, {message: `the owner's record could not list it (${describeFailure(error)}); run the same command again`, status: 'failed'})
+      // A peer the record does not list would keep the old pair through the next rotation: each goes back as it was.
+      await platform.each(added, peer => platform.setConfigVars(peer.app, {
+        [configVar]: peerConfig.get(peer.app)?.[configVar] ?? null, [recordVarOf(configVar)]: peerConfig.get(peer.app)?.[recordVarOf(configVar)] ?? null,
+      }).catch(() => {}))
+      if (error instanceof SecurekeyError && error.id === 'rotation_in_progress') throw error
+      for (const peer of added) Object.assign(peer, {message: `the owner's record could not list it (${describeFailure(error)}), so ${configVar} was put back as it was on ${peer.app}; run the same command again`, status: 'failed'})
     }
   }
 

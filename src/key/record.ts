@@ -54,6 +54,8 @@ export interface OwnerRecord {
   rotation?: Rotation
   v: number
   var: string
+  /** Random per record write (record-write.ts), so a checked write finds its own release among others'. */
+  write_id?: string
 }
 
 export interface PeerRecord {
@@ -89,6 +91,7 @@ export function recordProblem(parsed: Record<string, unknown>): string | undefin
   }
 
   if (typeof parsed.changed_at !== 'string') return 'it has no changed_at time'
+  if (parsed.write_id !== undefined && typeof parsed.write_id !== 'string') return 'its write_id is not a string'
   const rotation = parsed.rotation as Partial<Rotation> | undefined
   if (rotation !== undefined && (typeof rotation !== 'object' || rotation === null || !ROTATION_PHASES.includes(rotation.phase as RotationPhase) || typeof rotation.new !== 'string' || typeof rotation.started_at !== 'string')) return 'its rotation is not {phase, new, started_at}'
   return undefined
