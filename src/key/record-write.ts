@@ -73,16 +73,16 @@ const carries = (config: ConfigVars, changes: Record<string, null | string>): bo
 
 /**
  * Which release is ours among those made since `base` (ascending), and the config our write replaced when another
- * command had changed one of the written vars meanwhile (pure). Ours is the first release carrying exactly `changes`:
+ * command had changed one of the written vars meanwhile, with its release (pure). Ours is the first release carrying exactly `changes`:
  * a later one is a command that yielded to us and put our value back. Every write carries something no other command
  * writes (a record's write_id, a new key), so another command's release cannot be taken for ours. Undefined when none
  * carries it (then nothing can be told).
  */
-export function replacedBy(base: OwnerRead, changes: Record<string, null | string>, since: readonly OwnerRead[]): undefined | {ours: OwnerRead, replaced?: ConfigVars} {
+export function replacedBy(base: OwnerRead, changes: Record<string, null | string>, since: readonly OwnerRead[]): undefined | {ours: OwnerRead, replaced?: OwnerRead} {
   const index = since.findIndex(release => carries(release.config, changes))
   if (index === -1) return undefined
-  const before = index === 0 ? base.config : since[index - 1].config
-  const changed = Object.keys(changes).some(name => before[name] !== base.config[name])
+  const before = index === 0 ? base : since[index - 1]
+  const changed = Object.keys(changes).some(name => before.config[name] !== base.config[name])
   return {ours: since[index], replaced: changed ? before : undefined}
 }
 
@@ -91,7 +91,7 @@ export function replacedBy(base: OwnerRead, changes: Record<string, null | strin
  * command had written meanwhile (see replacedBy), undefined when nothing came between `base` and our write. `ours` is
  * the base for a next checked write. Secrets in the configs read stay in memory.
  */
-export async function writeChecked(platform: PlatformApi, owner: string, base: OwnerRead, changes: Record<string, null | string>): Promise<{ours: OwnerRead, replaced?: ConfigVars}> {
+export async function writeChecked(platform: PlatformApi, owner: string, base: OwnerRead, changes: Record<string, null | string>): Promise<{ours: OwnerRead, replaced?: OwnerRead}> {
   await platform.setConfigVars(owner, changes)
   const since = (await platform.releases(owner, LOOKBACK)).filter(release => (release.version ?? 0) > base.version).reverse()
   if (since.length <= 1) return {ours: {config: applied(base.config, changes), version: since[0]?.version ?? base.version}}
@@ -125,11 +125,11 @@ export async function updateRecord(platform: PlatformApi, owner: string, keyVar:
     // eslint-disable-next-line no-await-in-loop -- each try builds on what the previous one found
     const {ours, replaced} = await writeChecked(platform, owner, read, {[recordVar]: formatRecord(next)})
     if (!replaced) return next
-    from = ownerRecordIn(replaced, owner, keyVar)
+    from = ownerRecordIn(replaced.config, owner, keyVar)
     if (!from || rotationUnderWay(from)) {
       // Our write replaced a rotation's record (or a teardown's removal): theirs goes back before we stop.
       // eslint-disable-next-line no-await-in-loop
-      await platform.setConfigVars(owner, {[recordVar]: replaced[recordVar] ?? null})
+      await platform.setConfigVars(owner, {[recordVar]: replaced.config[recordVar] ?? null})
       throw from ? rotationInProgress(from, options.what) : gone(owner, keyVar, options.what)
     }
 
