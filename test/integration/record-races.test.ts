@@ -167,6 +167,36 @@ describe('record races: two commands on one self-managed key at once, as two pro
     expect(done.stdout).to.include('Rotated')
   })
 
+  it('a stopped run ends its lease; a lease left by a run that died holds the key until its until, then a re-run continues the same rotation', async () => {
+    sandbox = await startSandbox({apps: 3, seed: 'record-races-lease-end'})
+    await selfManaged(['service-2', 'service-3'])
+    const env = sandboxEnv(sandbox)
+    const argv = ['-a', 'service-1', '--confirm', 'service-1', '--timeout', '1s']
+    sandbox.control.setRestartDelay({maxMs: 5000, minMs: 4000, seed: 'lease-end'})
+    const stopped = await runCommand(Rotate, argv, env)
+    expect(stopped.exitCode, stopped.stdout).to.equal(1)
+    const staged = record().rotation as {new: string, phase: string, run: string, until: string}
+    expect(staged).to.include({phase: 'staged'})
+    expect(staged.run).to.match(/^[\da-f]{8}$/)
+    expect(Date.parse(staged.until), 'the stopped run ended its lease').to.be.at.most(Date.now())
+    // As if that run had been killed holding its lease: another run stops at once, writing nothing.
+    const held = {...record(), rotation: {...staged, until: new Date(Date.now() + 3_600_000).toISOString()}}
+    await sandboxApi(sandbox, 'PATCH', '/apps/service-1/config-vars', {SECURE_KEY_RECORD: JSON.stringify(held)})
+    sandbox.control.setRestartDelay(null)
+    await sandboxApi(sandbox, 'DELETE', '/apps/service-1/dynos')
+    for (const app of ['service-2', 'service-3']) await sandboxApi(sandbox, 'DELETE', `/apps/${app}/dynos`) // eslint-disable-line no-await-in-loop
+    sandbox.control.clearRequests()
+    const refused = await runCommand(Rotate, argv, env)
+    expect(refused.exitCode, refused.stdout).to.equal(1)
+    expect(unwrapped(refused.stderr)).to.include(`by another run (run ${staged.run}`).and.include(held.rotation.until)
+    expect(sandbox.control.requests().filter(request => request.method !== 'GET' && !request.path.startsWith('/actions/')).map(request => `${request.method} ${request.path}`)).to.deep.equal([])
+    // Once its lease is over, the same command continues that rotation: the staged NEW, no second one.
+    await sandboxApi(sandbox, 'PATCH', '/apps/service-1/config-vars', {SECURE_KEY_RECORD: JSON.stringify({...held, rotation: {...staged, until: new Date(Date.now() - 1000).toISOString()}})})
+    const resumed = await runCommand(Rotate, ['-a', 'service-1', '--confirm', 'service-1', '--timeout', '30s'], sandboxEnv(sandbox))
+    expect(resumed.exitCode, resumed.stdout + resumed.stderr).to.equal(0)
+    expect(resumed.stdout).to.include(`Rotated: every holder and every dyno signs with ${staged.new}`)
+  })
+
   it('two provisions --self-managed on service-1: one key, and no run reports a key that is not the one left', async () => {
     sandbox = await startSandbox({apps: 2, seed: 'record-races-provision'})
     const results = await race([['securekey:provision', '-a', 'service-1', '--self-managed', '--json'], ['securekey:provision', '-a', 'service-1', '--self-managed', '--json']])
