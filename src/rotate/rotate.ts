@@ -1,6 +1,4 @@
 
-import {randomBytes} from 'node:crypto'
-
 /**
  * securekey:rotate: a staged rotation of a self-managed key, so that no request between holders is refused while
  * their dynos restart one by one (the two-step rotation Kubernetes, OpenShift and Tink document for a shared key).
@@ -20,6 +18,8 @@ import {randomBytes} from 'node:crypto'
  * Where the key stands and which steps are left come from key/rotation-state.ts (pure); `rotate` runs those steps in
  * order, stopping at the first that does not complete.
  */
+import {randomBytes} from 'node:crypto'
+
 import {checkConfirmations, confirmAction, type Confirmer} from '../core/confirm.js'
 import {ChangedMeanwhileError, NotFoundError, SecurekeyError} from '../core/errors.js'
 import {describeFailure, type PlatformApi} from '../core/platform-api.js'
