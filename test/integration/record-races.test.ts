@@ -144,8 +144,8 @@ describe('record races: two commands on one self-managed key at once, as two pro
     console.log(`      exits ${results.map(result => result.exitCode).join(', ')}; NEW keys the owner ever held: ${newKeys(['service-1'], since, before).size}`)
   })
 
-  it('a rotation started while another is in its barrier stops at once, naming it and until when it holds the key', async () => {
-    sandbox = await startSandbox({apps: 3, seed: 'record-races-lease'})
+  it('a rotation or an attach started while a rotation is in its barrier stops at once, naming it (and until when it holds the key)', async () => {
+    sandbox = await startSandbox({apps: 4, seed: 'record-races-lease'})
     await selfManaged(['service-2', 'service-3'])
     sandbox.control.setRestartDelay({maxMs: 3000, minMs: 2000, seed: 'lease'})
     const argv = ['-a', 'service-1', '--confirm', 'service-1', '--timeout', '60s']
@@ -162,9 +162,15 @@ describe('record races: two commands on one self-managed key at once, as two pro
     expect(unwrapped(second.stderr)).to.match(/rotation of SECURE_KEY on service-1 by another run \(run [\da-f]{8}, started \S+, staged\) is under way and holds it until \S+/)
     expect(sandbox.control.requests().filter(request => request.method !== 'GET' && !request.path.startsWith('/actions/')).map(request => `${request.method} ${request.path}`), 'no write').to.deep.equal([])
     expect(stagedValue() === value).to.equal(true)
+    // An attach in that barrier refuses, naming the rotation, before any write.
+    const attach = await runCommand(Attach, ['--from', 'service-1', '-a', 'service-4'], sandboxEnv(sandbox))
+    expect(attach.exitCode, attach.stdout).to.not.equal(0)
+    expect(unwrapped(attach.stderr)).to.match(/rotation of service-1's SECURE_KEY is under way/)
+    expect(sandbox.control.requests().filter(request => request.method !== 'GET' && !request.path.startsWith('/actions/')).map(request => `${request.method} ${request.path}`), 'no write').to.deep.equal([])
     const done = await first
     expect(done.exitCode, done.stderr).to.equal(0)
     expect(done.stdout).to.include('Rotated')
+    await expectNoOrphan(['service-2', 'service-3', 'service-4'], done.stdout)
   })
 
   it('a stopped run ends its lease; a lease left by a run that died holds the key until its until, then a re-run continues the same rotation', async () => {
