@@ -88,7 +88,7 @@ export async function attachSelfManaged(platform: PlatformApi, target: {configs:
     try {
       await updateRecord(platform, record.owner, record.var, current => ({
         ...current, holders: [...current.holders.filter(holder => !added.some(peer => peer.app === holder.app)), ...added.map(peer => ({app: peer.app, var: configVar}))],
-      }), {holds: current => lists(current.holders), what: `attaching ${added.map(peer => peer.app).join(', ')}`})
+      }), {holds: current => lists(current.holders), keyValue: ownerValue, what: `attaching ${added.map(peer => peer.app).join(', ')}`})
     } catch (error) {
       // A peer the record does not list would keep the old pair through the next rotation: each goes back as it was.
       await platform.each(added, peer => platform.setConfigVars(peer.app, {

@@ -107,18 +107,22 @@ export async function writeChecked(platform: PlatformApi, owner: string, base: O
 
 const gone = (owner: string, keyVar: string, what: string) => new ChangedMeanwhileError(`${owner}'s ${keyVar} or its record was removed while ${what}; nothing more was changed. Check with heroku securekey:status -a ${owner}.`, {suggestions: [`heroku securekey:status -a ${owner}`]})
 
+const keyChanged = (owner: string, keyVar: string, what: string) => new ChangedMeanwhileError(`${owner}'s ${keyVar} changed (a rotation or a new key) while ${what}, so its record was not changed. Check with heroku securekey:status ${keyVar} -a ${owner}, then run this command again.`, {suggestions: [`heroku securekey:status ${keyVar} -a ${owner}`]})
+
 /**
  * Applies `change` to the owner's record through checked writes: when another command wrote the record between our
  * read and our write, the change is applied again on top of what it wrote, so neither command's holders are lost; a
  * rotation or a removal that came between is put back and the change refused. `holds` tells whether a record already
- * carries the change; `what` names it for the messages ("attaching service-3").
+ * carries the change; `what` names it for the messages ("attaching service-3"); `keyValue`, the owner's key the change
+ * was made for (attach copied it to the peers): a record of another key is not changed.
  */
-export async function updateRecord(platform: PlatformApi, owner: string, keyVar: string, change: (record: OwnerRecord) => OwnerRecord, options: {holds: (record: OwnerRecord) => boolean, what: string}): Promise<OwnerRecord> {
+export async function updateRecord(platform: PlatformApi, owner: string, keyVar: string, change: (record: OwnerRecord) => OwnerRecord, options: {holds: (record: OwnerRecord) => boolean, keyValue?: string, what: string}): Promise<OwnerRecord> {
   const recordVar = recordVarOf(keyVar)
   let read = await readOwner(platform, owner)
   let from = ownerRecordIn(read.config, owner, keyVar)
   if (!from) throw gone(owner, keyVar, options.what)
   if (rotationUnderWay(from)) throw rotationInProgress(from, options.what)
+  if (options.keyValue !== undefined && read.config[keyVar] !== options.keyValue) throw keyChanged(owner, keyVar, options.what)
   if (options.holds(from)) return from
   for (let attempt = 1; attempt <= TRIES; attempt++) {
     const next = {...change(from), write_id: randomBytes(4).toString('hex')}
@@ -126,11 +130,12 @@ export async function updateRecord(platform: PlatformApi, owner: string, keyVar:
     const {ours, replaced} = await writeChecked(platform, owner, read, {[recordVar]: formatRecord(next)})
     if (!replaced) return next
     from = ownerRecordIn(replaced.config, owner, keyVar)
-    if (!from || rotationUnderWay(from)) {
-      // Our write replaced a rotation's record (or a teardown's removal): theirs goes back before we stop.
+    if (!from || rotationUnderWay(from) || (options.keyValue !== undefined && replaced.config[keyVar] !== options.keyValue)) {
+      // Our write replaced a rotation's record, a teardown's removal or a new key's record: theirs goes back, we stop.
       // eslint-disable-next-line no-await-in-loop
       await platform.setConfigVars(owner, {[recordVar]: replaced.config[recordVar] ?? null})
-      throw from ? rotationInProgress(from, options.what) : gone(owner, keyVar, options.what)
+      if (!from) throw gone(owner, keyVar, options.what)
+      throw rotationUnderWay(from) ? rotationInProgress(from, options.what) : keyChanged(owner, keyVar, options.what)
     }
 
     read = ours
