@@ -4,7 +4,7 @@
  * before either writes), then lets one through and the other 1.5 s later, after the first has checked its write: the
  * order in which a blind read-modify-write loses the first run's change. Each case asserts the state left in the
  * sandbox: every app holding the key var is in the owner's record with the owner's value, status --check agrees, and
- * every non-zero exit is explained on stderr naming the owner.
+ * every non-zero exit is explained on stderr naming an app.
  */
 import {expect} from 'chai'
 
@@ -27,7 +27,7 @@ const OWNER_WRITE = {method: 'PATCH', path: '/apps/service-1/config-vars'}
 const PEER_VAR = 'SERVICE_1_SECURE_KEY'
 
 const both = (results: DevResult[]) => results.map(result => `exit ${result.exitCode}\n${result.stdout}${result.stderr}`).join('\n---\n')
-const explained = (result: DevResult) => result.exitCode === 0 || /Error: .*service-1/s.test(unwrapped(result.stderr))
+const explained = (result: DevResult) => result.exitCode === 0 || /Error: .*service-\d/s.test(unwrapped(result.stderr))
 
 describe('record races: two commands on one self-managed key at once, as two processes', function () {
   this.timeout(120_000)
@@ -88,12 +88,13 @@ describe('record races: two commands on one self-managed key at once, as two pro
     await expectNoOrphan(['service-2', 'service-3', 'service-4'], both(results))
   })
 
-  for (const rotationFirst of [true, false]) {
-    it(`attach while a rotation stages, the ${rotationFirst ? 'rotation' : 'attach'} writing first: the attach refuses naming the rotation or joins; no orphan`, async () => {
-      sandbox = await startSandbox({apps: 4, seed: `record-races-rotate-${rotationFirst}`})
+  for (const {rotationFirst, slow} of [{rotationFirst: true, slow: true}, {rotationFirst: false, slow: true}, {rotationFirst: true, slow: false}]) {
+    it(`attach while a rotation ${slow ? 'stages' : 'runs to its end'}, the ${rotationFirst ? 'rotation' : 'attach'} writing first: the attach refuses naming the rotation or joins; no orphan`, async () => {
+      sandbox = await startSandbox({apps: 4, seed: `record-races-rotate-${rotationFirst}-${slow}`})
       await selfManaged(['service-2', 'service-3'])
-      // Slow restarts: the rotation is still in its barrier when the attach's write lands.
-      sandbox.control.setRestartDelay({maxMs: 2500, minMs: 1500, seed: 'attach-during-rotation'})
+      // Slow restarts: the rotation is still in its barrier when the attach's write lands. Instant ones: it has
+      // completed, and the attach copied the key it replaced.
+      if (slow) sandbox.control.setRestartDelay({maxMs: 2500, minMs: 1500, seed: 'attach-during-rotation'})
       const results = await race([
         ['securekey:rotate', '-a', 'service-1', '--confirm', 'service-1', '--timeout', '60s'],
         ['securekey:attach', '--from', 'service-1', '-a', 'service-4'],
@@ -103,7 +104,7 @@ describe('record races: two commands on one self-managed key at once, as two pro
       if (attach.exitCode === 0) {
         expect(record().holders.map(holder => holder.app), context).to.include('service-4')
       } else {
-        expect(unwrapped(attach.stderr), context).to.match(/rotation of service-1's SECURE_KEY is under way/)
+        expect(unwrapped(attach.stdout + attach.stderr), context).to.match(slow ? /rotation of service-1's SECURE_KEY is under way/ : /service-1's SECURE_KEY (changed \(a rotation or a new key\)|is under way)/)
         expect(sandbox.control.configVars('service-4'), context).to.not.have.property(PEER_VAR)
       }
 
