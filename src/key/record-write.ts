@@ -6,12 +6,13 @@
  * read back. A checked write (`writeChecked`) uses that: it reads the owner's newest release version, then its config
  * (in that order, so a write landing between the two shows both in the config and as a release after that version);
  * writes; then lists the releases made since. When ours is the only one, nothing came between. Otherwise it reads
- * their configs: ours is the newest one carrying exactly what we wrote, and the release just before it is what our
+ * their configs: ours is the first one carrying exactly what we wrote, and the release just before it is what our
  * write replaced. When that differs from what we read, another command wrote meanwhile and we replaced its change.
  * This way the later of two writers always finds out (the earlier one cannot, and does not need to): the later one
  * re-applies its change on top of the other's (updateRecord: never dropping the other's holders), or yields and puts
- * the other's value back (a new rotation, a new key). In the common case this costs two release listings more than a
- * blind write, and no read-back.
+ * the other's value back (a new rotation, a new key). In the common case this costs a release listing before the read
+ * and one after the write (where a blind write read the config back: one request more), plus one read per release
+ * in between when there is any.
  *
  * A record that says a rotation is under way is never changed here (the rotation owns the record until it completes).
  */
