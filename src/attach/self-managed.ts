@@ -91,11 +91,15 @@ export async function attachSelfManaged(platform: PlatformApi, target: {configs:
       }), {holds: current => lists(current.holders), keyValue: ownerValue, what: `attaching ${added.map(peer => peer.app).join(', ')}`})
     } catch (error) {
       // A peer the record does not list would keep the old pair through the next rotation: each goes back as it was.
-      await platform.each(added, peer => platform.setConfigVars(peer.app, {
+      const restored = await platform.each(added, peer => platform.setConfigVars(peer.app, {
         [configVar]: peerConfig.get(peer.app)?.[configVar] ?? null, [recordVarOf(configVar)]: peerConfig.get(peer.app)?.[recordVarOf(configVar)] ?? null,
-      }).catch(() => {}))
-      if (error instanceof SecurekeyError && error.id === 'rotation_in_progress') throw error
-      for (const peer of added) Object.assign(peer, {message: `the owner's record could not list it (${describeFailure(error)}), so ${configVar} was put back as it was on ${peer.app}; run the same command again`, status: 'failed'})
+      }).then(() => true, () => false))
+      const stuck = added.filter((_, index) => !restored[index]).map(peer => peer.app)
+      if (error instanceof SecurekeyError && error.id === 'rotation_in_progress' && stuck.length === 0) throw error
+      for (const [index, peer] of added.entries()) {
+        const left = restored[index] ? `so ${configVar} was put back as it was on ${peer.app}` : `and putting ${configVar} back on ${peer.app} failed too: it holds a key its owner does not list, so check it with heroku securekey:status -a ${peer.app}`
+        Object.assign(peer, {message: `the owner's record could not list it (${describeFailure(error)}), ${left}; run the same command again`, status: 'failed'})
+      }
     }
   }
 
