@@ -88,9 +88,18 @@ export async function attachSelfManaged(platform: PlatformApi, target: {configs:
     try {
       await updateRecord(platform, record.owner, record.var, current => ({
         ...current, holders: [...current.holders.filter(holder => !added.some(peer => peer.app === holder.app)), ...added.map(peer => ({app: peer.app, var: configVar}))],
-      }), {holds: current => lists(current.holders), what: `attaching ${added.map(peer => peer.app).join(', ')}`})
+      }), {holds: current => lists(current.holders), keyValue: ownerValue, what: `attaching ${added.map(peer => peer.app).join(', ')}`})
     } catch (error) {
-      for (const peer of added) Object.assign(peer, {message: `the owner's record could not list it (${describeFailure(error)}); run the same command again`, status: 'failed'})
+      // A peer the record does not list would keep the old pair through the next rotation: each goes back as it was.
+      const restored = await platform.each(added, peer => platform.setConfigVars(peer.app, {
+        [configVar]: peerConfig.get(peer.app)?.[configVar] ?? null, [recordVarOf(configVar)]: peerConfig.get(peer.app)?.[recordVarOf(configVar)] ?? null,
+      }).then(() => true, () => false))
+      const stuck = added.filter((_, index) => !restored[index]).map(peer => peer.app)
+      if (error instanceof SecurekeyError && error.id === 'rotation_in_progress' && stuck.length === 0) throw error
+      for (const [index, peer] of added.entries()) {
+        const left = restored[index] ? `so ${configVar} was put back as it was on ${peer.app}` : `and putting ${configVar} back on ${peer.app} failed too: it holds a key its owner does not list, so check it with heroku securekey:status -a ${peer.app}`
+        Object.assign(peer, {message: `the owner's record could not list it (${describeFailure(error)}), ${left}; run the same command again`, status: 'failed'})
+      }
     }
   }
 

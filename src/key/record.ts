@@ -44,7 +44,11 @@ export interface Rotation {
   new: string
   /** staged: every holder gets "CUR,NEW"; promoted: "NEW,CUR"; complete: every dyno runs NEW. */
   phase: RotationPhase
+  /** The run that holds the rotation (8 hex digits, random, not secret; absent in older records). */
+  run?: string
   started_at: string
+  /** Until when that run holds it (ISO time): another run stops before then (rotate.ts). */
+  until?: string
 }
 
 export interface OwnerRecord {
@@ -54,6 +58,8 @@ export interface OwnerRecord {
   rotation?: Rotation
   v: number
   var: string
+  /** Random per record write (record-write.ts), so a checked write finds its own release among others'. */
+  write_id?: string
 }
 
 export interface PeerRecord {
@@ -89,8 +95,10 @@ export function recordProblem(parsed: Record<string, unknown>): string | undefin
   }
 
   if (typeof parsed.changed_at !== 'string') return 'it has no changed_at time'
+  if (parsed.write_id !== undefined && typeof parsed.write_id !== 'string') return 'its write_id is not a string'
   const rotation = parsed.rotation as Partial<Rotation> | undefined
   if (rotation !== undefined && (typeof rotation !== 'object' || rotation === null || !ROTATION_PHASES.includes(rotation.phase as RotationPhase) || typeof rotation.new !== 'string' || typeof rotation.started_at !== 'string')) return 'its rotation is not {phase, new, started_at}'
+  if (rotation !== undefined && ((rotation.run !== undefined && (typeof rotation.run !== 'string' || !/^[\da-f]{8}$/.test(rotation.run))) || (rotation.until !== undefined && typeof rotation.until !== 'string'))) return 'its rotation\'s run or until is not a run id and a time'
   return undefined
 }
 

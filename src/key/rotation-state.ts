@@ -79,10 +79,11 @@ export function passes(step: RotationStep, keys: KeyPrints | undefined, state: P
 export const swapped = (value: string): string => value.split(',').map(part => part.trim()).reverse().join(',')
 
 /** The record a step writes with the owner's key (stage, promote, close); `now` is an ISO time. */
-export function recordAt(step: 'close' | 'promote' | 'stage', record: OwnerRecord, state: Required<Pick<RotationState, 'current' | 'new'>>, now: string): OwnerRecord {
+export function recordAt(step: 'close' | 'promote' | 'stage', record: OwnerRecord, state: Required<Pick<RotationState, 'current' | 'new'>>, now: string, lease?: Pick<Rotation, 'run' | 'until'>): OwnerRecord {
   const startedAt = record.rotation?.phase === 'complete' || !record.rotation ? now : record.rotation.started_at
   const rotation = {
     from: state.current, new: state.new, phase: step === 'stage' ? 'staged' : (step === 'promote' ? 'promoted' : 'complete'), started_at: step === 'stage' ? now : startedAt,
+    ...(lease?.run ? {run: lease.run} : {}), ...(lease?.until && step !== 'close' ? {until: lease.until} : {}),
   } as Rotation
   // LATEST changes when NEW is promoted: that is when the key's age starts again.
   const changedAt = step === 'promote' ? now : record.changed_at
@@ -107,4 +108,16 @@ export function releasesFrom(standing: Standing, values: ReadonlyArray<{owner: b
     if (standing === 'staged') return value === target.staged ? 1 : 2
     return 2
   })
+}
+
+/**
+ * The rotation under way that another run holds at `now` (its run id is not `run` and its lease has not expired), else
+ * undefined (pure). A record without a run id (written before runs had one) or with an `until` that is not a time
+ * holds nothing: a re-run continues it, as after a Ctrl-C once the lease is over.
+ */
+export function heldByAnother(record: OwnerRecord, run: string, now: Date): Rotation | undefined {
+  const {rotation} = record
+  if (!rotation?.run || rotation.run === run || !rotationUnderWay(record)) return undefined
+  const until = Date.parse(rotation.until ?? '')
+  return Number.isFinite(until) && until > now.getTime() ? rotation : undefined
 }

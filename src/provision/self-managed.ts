@@ -5,6 +5,7 @@
  * replaced only when confirmed, like a taken attachment name.
  */
 import {confirmAction, type ConfirmedBy, type Confirmer} from '../core/confirm.js'
+import {ChangedMeanwhileError} from '../core/errors.js'
 import {
   checkAppName, checkAttachmentName, configVarFor, DEFAULT_ATTACHMENT_NAME,
 } from '../core/names.js'
@@ -12,10 +13,10 @@ import {type PlatformApi} from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
 import {confirmCuttingOff} from '../key/guard.js'
 import {selfManagedKey} from '../key/model.js'
+import {readOwner, writeChecked} from '../key/record-write.js'
 import {
   formatRecord, isOwnerRecord, newKey, ownerRecord, parseRecord, recordVarOf,
 } from '../key/record.js'
-import {readConfig} from '../key/self-managed.js'
 import {fingerprint, parseSecureKey} from '../runtime/key.js'
 
 export interface SelfManagedProvisionOptions {
@@ -44,7 +45,9 @@ export async function provisionSelfManaged(platform: PlatformApi, options: SelfM
   checkAppName(app)
   const name = options.as === undefined ? DEFAULT_ATTACHMENT_NAME : checkAttachmentName(options.as)
   const configVar = configVarFor(name)
-  const config = await readConfig(platform, app)
+  // The base of a checked write (record-write.ts): two provisions at once end with one key, the first one's.
+  const read = await readOwner(platform, app)
+  const {config} = read
   const found = parseRecord(config[recordVarOf(configVar)], {app, recordVar: recordVarOf(configVar)})
   const record = found && isOwnerRecord(found) && found.owner === app ? found : undefined
   const existing = parseSecureKey(config[configVar])
@@ -70,7 +73,17 @@ export async function provisionSelfManaged(platform: PlatformApi, options: SelfM
   const value = `${newKey()},${newKey()}`
   progress.start(`Setting a new self-managed ${configVar} on ${app}`)
   // The former peers stay listed, so status reports them (diverged) instead of forgetting them.
-  await platform.setConfigVars(app, {[configVar]: value, [recordVarOf(configVar)]: formatRecord(ownerRecord(app, configVar, (options.now?.() ?? new Date()).toISOString(), record?.holders ?? []))})
+  const recordVar = recordVarOf(configVar)
+  const {replaced} = await writeChecked(platform, app, read, {[configVar]: value, [recordVar]: formatRecord(ownerRecord(app, configVar, (options.now?.() ?? new Date()).toISOString(), record?.holders ?? []))})
+  if (replaced) {
+    // Another command set this var between our read and our write: theirs goes back, so no key is replaced unconfirmed.
+    await platform.setConfigVars(app, {[configVar]: replaced.config[configVar] ?? null, [recordVar]: replaced.config[recordVar] ?? null})
+    progress.stop('another command set it first')
+    throw new ChangedMeanwhileError(`Another command set ${configVar} on ${app} (release v${replaced.version}) while this one was setting it, so this run put that one back and kept it: ${app} has one ${configVar}, not the one this run made. Check it with heroku securekey:status ${configVar} -a ${app}.`, {
+      suggestions: [`heroku securekey:status ${configVar} -a ${app}`],
+    })
+  }
+
   progress.stop('done')
   return {
     ...base, confirmedBy, created: true, fingerprint: fingerprint(value.split(',')[0]), peersCutOff: peers,

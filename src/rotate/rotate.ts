@@ -18,8 +18,10 @@
  * Where the key stands and which steps are left come from key/rotation-state.ts (pure); `rotate` runs those steps in
  * order, stopping at the first that does not complete.
  */
+import {randomBytes} from 'node:crypto'
+
 import {checkConfirmations, confirmAction, type Confirmer} from '../core/confirm.js'
-import {NotFoundError, SecurekeyError} from '../core/errors.js'
+import {ChangedMeanwhileError, NotFoundError, SecurekeyError} from '../core/errors.js'
 import {describeFailure, type PlatformApi} from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
 import {type PollSchedule} from '../core/wait.js'
@@ -30,11 +32,14 @@ import {
   type ConfigCache, type Holder, holdersOf, type SelfManagedKey,
 } from '../key/model.js'
 import {
+  currentRecord, ownerRecordIn, readOwner, writeChecked,
+} from '../key/record-write.js'
+import {
   formatRecord, newKey, type OwnerRecord, peerRecord, recordVarOf, type Rotation,
 } from '../key/record.js'
 import {findKeys, pickOwned} from '../key/resolve.js'
 import {
-  BARRIERS, passes, recordAt, releasesFrom, remainingSteps, rotationState, type RotationState, type RotationStep, type Standing, swapped, unprovenStage,
+  BARRIERS, heldByAnother, passes, recordAt, releasesFrom, remainingSteps, rotationState, type RotationState, type RotationStep, type Standing, swapped, unprovenStage,
 } from '../key/rotation-state.js'
 import {readConfig} from '../key/self-managed.js'
 import {parseSecureKey} from '../runtime/key.js'
@@ -157,13 +162,14 @@ function behind(left: Straggler[], what: string): string {
  * Writes `value` to the owner (with its record, when given) and then to every other holder whose value differs,
  * through the pool. Returns the failures, each naming its app; the owner's failure stops before any peer.
  */
-async function writeHolders(platform: PlatformApi, holders: readonly Holder[], value: string, current: Map<string, string | undefined>, ownerRecord?: OwnerRecord, phase?: Rotation['phase']): Promise<HolderFailure[]> {
+async function writeHolders(platform: PlatformApi, holders: readonly Holder[], value: string, current: Map<string, string | undefined>, ownerRecord?: OwnerRecord, phase?: Rotation['phase'], writeOwner = (changes: Record<string, string>) => platform.setConfigVars(holders[0].app, changes)): Promise<HolderFailure[]> {
   const [owner, ...peers] = holders
   if (ownerRecord || current.get(owner.app) !== value) {
     try {
-      await platform.setConfigVars(owner.app, {[owner.configVar]: value, ...(ownerRecord ? {[recordVarOf(owner.configVar)]: formatRecord(ownerRecord)} : {})})
+      await writeOwner({[owner.configVar]: value, ...(ownerRecord ? {[recordVarOf(owner.configVar)]: formatRecord(ownerRecord)} : {})})
       current.set(owner.app, value)
     } catch (error) {
+      if (error instanceof SecurekeyError) throw error
       return [{app: owner.app, error}]
     }
   }
@@ -217,6 +223,32 @@ function checkSettled(key: SelfManagedKey, holders: readonly Holder[], current: 
   }
 }
 
+/**
+ * How long past a write's --timeout its lease holds: time for the barrier's last poll and the next write. Another run
+ * that finds the lease held stops at once rather than waiting for it: the holder may wait out barriers of its own
+ * --timeout (minutes to hours), and a second run waiting meanwhile would poll the platform for nothing; a Scheduler
+ * job simply runs again later, and a person is told until when.
+ */
+const LEASE_MARGIN_MS = 60_000
+
+/** The refusal of a run that finds another run's rotation under way and its lease held. */
+function heldBy(key: SelfManagedKey, rotation: Rotation): SecurekeyError {
+  const again = `heroku securekey:rotate ${key.configVar} -a ${key.owner} --confirm ${key.owner}`
+  return new SecurekeyError(`A rotation of ${key.configVar} on ${key.owner} by another run (run ${rotation.run}, started ${rotation.started_at}, ${rotation.phase}) is under way and holds it until ${rotation.until}; nothing was changed. Let it finish, or run this again after ${rotation.until}: ${again}`, {
+    id: 'rotation_in_progress', suggestions: [`heroku securekey:status ${key.configVar} -a ${key.owner}`, again],
+  })
+}
+
+/** The stop of a run whose owner record or value another command changed since this run read or wrote it. */
+function changedUnder(key: SelfManagedKey, record: OwnerRecord | undefined, now: Date, release?: number): SecurekeyError {
+  const other = record?.rotation && record.rotation.run && heldByAnother(record, '', now)
+  if (other) return heldBy(key, other)
+  const put = release === undefined ? 'this run stopped before writing' : `this run put back what it wrote (release v${release}) and stopped`
+  return new ChangedMeanwhileError(`Another command (a rotation, an attach or a teardown) changed ${key.configVar} or its record on ${key.owner} while this rotation ran, so ${put}; nothing unsafe was left. Check with heroku securekey:status ${key.configVar} -a ${key.owner}, then run the same command again.`, {
+    suggestions: [`heroku securekey:status ${key.configVar} -a ${key.owner}`],
+  })
+}
+
 const apps = (count: number) => `${count} app${count === 1 ? '' : 's'}`
 
 const WAITS: Record<string, {failed: string, label: string, phase: StopPhase, what: string}> = {
@@ -245,6 +277,9 @@ export async function rotate(platform: PlatformApi, options: RotateOptions): Pro
 
   if (unprovenStage(record, ownerPair)) throw unprovenStageError(key, ownerPair)
   const state: RotationState = rotationState(record, ownerPair)
+  const run = randomBytes(4).toString('hex')
+  const holder = heldByAnother(record, run, now())
+  if (holder) throw heldBy(key, holder)
   const resumed = state.standing === 'staged' || state.standing === 'promoted' ? state.standing : undefined
   const base = {
     current: state.current, dryRun: options.dryRun, key, new: state.new, owner: key.owner, remaining: remainingSteps(state.standing), resumed, var: key.configVar,
@@ -286,12 +321,41 @@ export async function rotate(platform: PlatformApi, options: RotateOptions): Pro
 
   const writeStep = async (label: string, value: string, ownerRecord: OwnerRecord | undefined, phase: Rotation['phase']): Promise<HolderFailure[]> => {
     progress.start(label)
-    const failed = await writeHolders(platform, holders, value, current, ownerRecord, phase)
+    const failed = await writeHolders(platform, holders, value, current, ownerRecord, phase, changes => writeOwner(changes))
     progress.stop(failed.length > 0 ? `${failed.length} failed` : 'done')
     return failed
   }
 
-  const at = (step: 'close' | 'promote' | 'stage') => recordAt(step, written, state as Required<RotationState>, now().toISOString())
+  const at = (step: 'close' | 'promote' | 'stage') => recordAt(step, written, state as Required<RotationState>, now().toISOString(), {run, until: new Date(now().getTime() + options.timeoutMs + LEASE_MARGIN_MS).toISOString()})
+  /**
+   * Every owner write of this run: a fresh read first, stopping when the owner's record or value is no longer what this
+   * run started from or last wrote; then a checked write (key/record-write.ts): when another run wrote between the two,
+   * this run, the later writer, puts the other's value and record back and stops naming it. So no run writes a value
+   * based on a read older than another run's write, and two rotations never leave two NEW keys.
+   */
+  const writeOwner = async (changes: Record<string, string>): Promise<void> => {
+    const recordVar = recordVarOf(key.configVar)
+    const read = await readOwner(platform, key.owner)
+    const fresh = ownerRecordIn(read.config, key.owner, key.configVar)
+    if (!fresh || formatRecord(fresh) !== formatRecord(written) || read.config[key.configVar] !== current.get(key.owner)) throw changedUnder(key, fresh, now())
+    const {replaced} = await writeChecked(platform, key.owner, read, changes)
+    if (!replaced) return
+    await platform.setConfigVars(key.owner, {[key.configVar]: replaced.config[key.configVar] ?? null, [recordVar]: replaced.config[recordVar] ?? null})
+    throw changedUnder(key, ownerRecordIn(replaced.config, key.owner, key.configVar), now(), replaced.version)
+  }
+
+  /** A run that stops ends its lease, so that the same command run again continues at once (one owner release). */
+  const stop = async (...args: Parameters<typeof stopped>): Promise<RotateOutcome> => {
+    try {
+      const fresh = await currentRecord(platform, key.owner, key.configVar)
+      if (fresh?.rotation?.run === run && fresh.rotation.until) await platform.setConfigVars(key.owner, {[recordVarOf(key.configVar)]: formatRecord({...fresh, rotation: {...fresh.rotation, until: now().toISOString()}})})
+    } catch {
+      // The lease then ends by itself, at its `until`.
+    }
+
+    return stopped(...args)
+  }
+
   let written = record
   let value = ownerValue
   let stepNow: StopPhase = 'start'
@@ -301,8 +365,8 @@ export async function rotate(platform: PlatformApi, options: RotateOptions): Pro
         stepNow = step === 'await-current' ? 'start' : 'barrier'
         // eslint-disable-next-line no-await-in-loop -- the steps run in order
         const result = await barrier(step)
-        if ('halt' in result) return stopped({...outcome, new: state.new}, WAITS[step].phase, `${WAITS[step].failed} ${result.halt.message}`, {first: result.halt.suggestions, gone: result.halt.gone ? [result.halt.gone] : [], left: result.left})
-        if (!result.passed) return stopped({...outcome, new: state.new}, WAITS[step].phase, `${WAITS[step].failed} ${behind(result.left, WAITS[step].what)}`, {left: result.left})
+        if ('halt' in result) return stop({...outcome, new: state.new}, WAITS[step].phase, `${WAITS[step].failed} ${result.halt.message}`, {first: result.halt.suggestions, gone: result.halt.gone ? [result.halt.gone] : [], left: result.left})
+        if (!result.passed) return stop({...outcome, new: state.new}, WAITS[step].phase, `${WAITS[step].failed} ${behind(result.left, WAITS[step].what)}`, {left: result.left})
         continue
       }
 
@@ -316,7 +380,7 @@ export async function rotate(platform: PlatformApi, options: RotateOptions): Pro
         const ownerRecord = state.standing === 'staged' ? undefined : at('stage')
         // eslint-disable-next-line no-await-in-loop
         const failed = await writeStep(`Staging the new key on ${apps(holders.length)} (each accepts it, still signing with the current one)`, value, ownerRecord, 'staged')
-        if (failed.length > 0) return stopped({...outcome, new: state.new}, 'stage', `Staging stopped: writing ${key.configVar} failed on ${describeFailures(failed)}.`, {gone: goneAmong(failed)})
+        if (failed.length > 0) return stop({...outcome, new: state.new}, 'stage', `Staging stopped: writing ${key.configVar} failed on ${describeFailures(failed)}.`, {gone: goneAmong(failed)})
         written = ownerRecord ?? written
       } else if (step === 'promote') {
         stepNow = 'promote'
@@ -326,18 +390,18 @@ export async function rotate(platform: PlatformApi, options: RotateOptions): Pro
         const label = state.standing === 'promoted' ? `Promoting the new key on the ${apps(left)} still staged` : `Promoting the new key on ${apps(holders.length)} (each signs with it, still accepting the old one)`
         // eslint-disable-next-line no-await-in-loop
         const failed = left > 0 || ownerRecord ? await writeStep(label, promotedValue, ownerRecord, 'promoted') : []
-        if (failed.length > 0) return stopped({...outcome, new: state.new}, 'promote', `Promoting stopped: writing ${key.configVar} failed on ${describeFailures(failed)}.`, {gone: goneAmong(failed)})
+        if (failed.length > 0) return stop({...outcome, new: state.new}, 'promote', `Promoting stopped: writing ${key.configVar} failed on ${describeFailures(failed)}.`, {gone: goneAmong(failed)})
         value = promotedValue
         written = ownerRecord ?? written
       } else {
         stepNow = 'promote'
         // eslint-disable-next-line no-await-in-loop
-        await platform.setConfigVars(key.owner, {[recordVarOf(key.configVar)]: formatRecord(at('close'))})
+        await writeOwner({[recordVarOf(key.configVar)]: formatRecord(at('close'))})
       }
     }
   } catch (error) {
     if (error instanceof SecurekeyError) throw error
-    return stopped({...outcome, new: state.new}, stepNow, `The rotation stopped (${stepNow}): ${describeFailure(error)}.`, {gone: await probeHolders(platform, holders).catch(() => [])})
+    return stop({...outcome, new: state.new}, stepNow, `The rotation stopped (${stepNow}): ${describeFailure(error)}.`, {gone: await probeHolders(platform, holders).catch(() => [])})
   }
 
   return {...outcome, new: state.new, status: 'rotated'}

@@ -98,3 +98,62 @@ export async function barrierProxy(target: string, hold: {method: string, path: 
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
   }
 }
+
+/**
+ * A pass-through proxy to `target` for the lost-update order: it holds the first two requests matching `hold` (two
+ * runs' writes) until both have arrived, so both runs read before either writes; then it lets one through at once and
+ * the other `delayMs` later, so the first run has checked its write before the second lands. `first` picks the one to
+ * let through first by its body (default: the first to arrive).
+ */
+export async function staggerProxy(target: string, hold: {method: string, path: string}, options: {delayMs: number, first?: (body: string) => boolean, timeoutMs?: number}): Promise<Barrier> {
+  const waiting: Array<{body: Buffer, go: (body: Buffer) => void}> = []
+  let held = 0
+  let released = false
+  const timers: NodeJS.Timeout[] = []
+  const release = () => {
+    if (released) return
+    released = true
+    const chosen = options.first ? waiting.findIndex(entry => options.first!(entry.body.toString())) : 0
+    const order = chosen > 0 ? [waiting[chosen], ...waiting.filter((_, index) => index !== chosen)] : waiting
+    for (const [index, entry] of order.entries()) timers.push(setTimeout(() => entry.go(entry.body), index * options.delayMs))
+  }
+
+  const server = createServer((incoming, answer) => {
+    const forward = (body: Buffer) => {
+      const upstream = request(new URL(incoming.url!, target), {headers: incoming.headers, method: incoming.method}, response => {
+        answer.writeHead(response.statusCode ?? 502, response.headers)
+        response.pipe(answer)
+      })
+      upstream.on('error', () => answer.destroy())
+      upstream.end(body)
+    }
+
+    const chunks: Buffer[] = []
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk))
+    incoming.on('end', () => {
+      const body = Buffer.concat(chunks)
+      if (!released && incoming.method === hold.method && incoming.url?.split('?')[0] === hold.path) {
+        held++
+        waiting.push({body, go: forward})
+        if (waiting.length >= 2) release()
+        return
+      }
+
+      forward(body)
+    })
+  })
+  timers.push(setTimeout(release, options.timeoutMs ?? 30_000))
+  await new Promise<void>(resolve => {
+    server.listen(0, '127.0.0.1', resolve)
+  })
+  return {
+    close: () => new Promise<void>(resolve => {
+      release()
+      for (const timer of timers) clearTimeout(timer)
+      server.close(() => resolve())
+      server.closeAllConnections()
+    }),
+    held: () => held,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+  }
+}
