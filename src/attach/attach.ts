@@ -18,7 +18,7 @@ import {
 } from '../core/confirm.js'
 import {ConfirmationRequiredError, NotFoundError, SecurekeyError} from '../core/errors.js'
 import {
-  checkAddonName, checkAppName, checkAttachmentName, configVarFor, defaultAttachmentName, keyVarOf,
+  checkAddonName, checkAppName, checkAttachmentName, defaultAttachmentName, keyVarFor, reportedKeyVar,
 } from '../core/names.js'
 import {
   type Attachment, type ConfigVars, describeFailure, type PlatformApi, PlatformError,
@@ -122,8 +122,8 @@ export function planSteps(peers: string[], attachments: Attachment[], name: stri
   return peers.map(app => {
     const existing = attachments.find(attachment => attachment.app?.name === app && attachment.name === name)
     return existing
-      ? {action: 'already_attached', app, configVar: keyVarOf(existing, undefined, name)}
-      : {action: 'attach', app, configVar: configVarFor(name)}
+      ? {action: 'already_attached', app, configVar: reportedKeyVar(existing, undefined, name)}
+      : {action: 'attach', app, configVar: keyVarFor(name)}
   })
 }
 
@@ -185,11 +185,11 @@ export async function planAttach(platform: PlatformApi, key: AddonKey, input: At
   ])
   const onOwner = attachments.find(attachment => attachment.app?.name === owner)
   return {
-    configVar: configVarFor(name),
+    configVar: keyVarFor(name),
     key,
     name,
     owner,
-    ownerConfigVar: keyVarOf(onOwner, addon, onOwner?.name ?? 'SECURE'),
+    ownerConfigVar: reportedKeyVar(onOwner, addon, onOwner?.name ?? 'SECURE'),
     steps: planSteps(peers, attachments, name),
   }
 }
@@ -198,7 +198,7 @@ export async function planAttach(platform: PlatformApi, key: AddonKey, input: At
 export function nameHolder(name: string, attachmentsOnPeer: Attachment[], vars: ConfigVars, addonId?: string): string | undefined {
   const attachment = attachmentsOnPeer.find(candidate => candidate.name === name && candidate.addon?.id !== addonId)
   if (attachment) return `the attachment ${name} of ${attachment.addon?.name ?? 'another add-on'}`
-  if (configVarFor(name) in vars) return `the config var ${configVarFor(name)}`
+  if (keyVarFor(name) in vars) return `the config var ${keyVarFor(name)}`
   return undefined
 }
 
@@ -266,12 +266,12 @@ export async function executeAttach(platform: PlatformApi, plan: AttachPlan, con
         {
           app: step.app,
           rerun: `heroku securekey:attach ${addon.name} -a ${step.app} --as ${name} --confirm ${step.app}`,
-          warning: message => `${name} is already taken on ${step.app} (${message}); confirming replaces it with ${addon.name}'s key as ${configVarFor(name)}.`,
+          warning: message => `${name} is already taken on ${step.app} (${message}); confirming replaces it with ${addon.name}'s key as ${keyVarFor(name)}.`,
         },
         confirmer,
       )
       return {
-        app: step.app, configVar: keyVarOf(result, undefined, result.name ?? name), confirmedBy, status: 'attached',
+        app: step.app, configVar: reportedKeyVar(result, undefined, result.name ?? name), confirmedBy, status: 'attached',
       }
     } catch (error) {
       const status = error instanceof ConfirmationRequiredError ? 'needs_confirmation' : 'failed'

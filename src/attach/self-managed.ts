@@ -1,12 +1,12 @@
 import {confirmAction, type Confirmer} from '../core/confirm.js'
 import {ConfirmationRequiredError, SecurekeyError} from '../core/errors.js'
-import {configVarFor, defaultAttachmentName} from '../core/names.js'
+import {defaultAttachmentName, keyVarFor} from '../core/names.js'
 import {describeFailure, type PlatformApi} from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
 import {keyProblem} from '../key/compare.js'
 import {type ConfigCache, type SelfManagedKey} from '../key/model.js'
 import {rotationInProgress, updateRecord} from '../key/record-write.js'
-import {formatRecord, peerRecord, recordVarOf} from '../key/record.js'
+import {formatRecord, peerRecord, recordVarFor} from '../key/record.js'
 import {rotationUnderWay} from '../key/rotation-state.js'
 import {readConfig} from '../key/self-managed.js'
 import {parseSecureKey} from '../runtime/key.js'
@@ -27,7 +27,7 @@ export async function attachSelfManaged(platform: PlatformApi, target: {configs:
   const {record} = key
   refuseOwnerAsPeer(options.peers, key)
   const name = options.as ?? defaultAttachmentName(record.owner)
-  const configVar = configVarFor(name)
+  const configVar = keyVarFor(name)
   // A peer joining while a rotation runs would keep the old pair while the others move on: refused (record-write.ts).
   if (rotationUnderWay(record)) throw rotationInProgress(record, `attaching ${options.peers.join(', ')}`)
   const ownerValue = (await readConfig(platform, record.owner, target.configs))[record.var]
@@ -72,7 +72,7 @@ export async function attachSelfManaged(platform: PlatformApi, target: {configs:
     if (step.action === 'already_attached') return {app: step.app, configVar, status: 'already_attached'}
     try {
       const confirmedBy = taken(step.app) ? await confirmAction({app: step.app, rerun: rerun(step.app), warning: warning(step.app)}, options.confirmer) : undefined
-      await platform.setConfigVars(step.app, {[configVar]: ownerValue!, [recordVarOf(configVar)]: formatRecord(peerRecord(record.owner, record.var))})
+      await platform.setConfigVars(step.app, {[configVar]: ownerValue!, [recordVarFor(configVar)]: formatRecord(peerRecord(record.owner, record.var))})
       return {
         app: step.app, configVar, confirmedBy, status: 'attached',
       }
@@ -92,7 +92,7 @@ export async function attachSelfManaged(platform: PlatformApi, target: {configs:
     } catch (error) {
       // A peer the record does not list would keep the old pair through the next rotation: each goes back as it was.
       const restored = await platform.each(added, peer => platform.setConfigVars(peer.app, {
-        [configVar]: peerConfig.get(peer.app)?.[configVar] ?? null, [recordVarOf(configVar)]: peerConfig.get(peer.app)?.[recordVarOf(configVar)] ?? null,
+        [configVar]: peerConfig.get(peer.app)?.[configVar] ?? null, [recordVarFor(configVar)]: peerConfig.get(peer.app)?.[recordVarFor(configVar)] ?? null,
       }).then(() => true, () => false))
       const stuck = added.filter((_, index) => !restored[index]).map(peer => peer.app)
       if (error instanceof SecurekeyError && error.id === 'rotation_in_progress' && stuck.length === 0) throw error

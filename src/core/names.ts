@@ -31,7 +31,7 @@ export const DEFAULT_ATTACHMENT_NAME = 'SECURE'
 export const SECUREKEY_VAR_SUFFIX = 'KEY'
 
 /** The config var an attachment named `name` sets: `SERVICE_1_SECURE` → `SERVICE_1_SECURE_KEY`. */
-export function configVarFor(name: string): string {
+export function keyVarFor(name: string): string {
   return `${name}_${SECUREKEY_VAR_SUFFIX}`
 }
 
@@ -86,14 +86,14 @@ export function checkPlanName(plan: string): string {
 }
 
 /** Which of the add-on's config vars is the key, preferring the names the API reports. */
-export function keyVarOf(attachment: Attachment | undefined, addon: Heroku.AddOn | undefined, name: string): string {
+export function reportedKeyVar(attachment: Attachment | undefined, addon: Heroku.AddOn | undefined, name: string): string {
   const reported = [...(attachment?.config_vars ?? []), ...(attachment ? [] : addon?.config_vars ?? [])]
-  const exact = reported.find(variable => variable === configVarFor(name))
+  const exact = reported.find(variable => variable === keyVarFor(name))
   const anyKey = reported.find(variable => variable.endsWith(`_${SECUREKEY_VAR_SUFFIX}`))
-  return exact ?? anyKey ?? configVarFor(name)
+  return exact ?? anyKey ?? keyVarFor(name)
 }
 
 /** The config var an attachment sets on its app: as the API reports it (Accept-Inclusion), else `<NAME>_KEY`. */
-export function configVarOf(attachment: Attachment): string {
-  return keyVarOf(attachment, undefined, (attachment.name ?? DEFAULT_ATTACHMENT_NAME).toUpperCase())
+export function attachmentKeyVar(attachment: Attachment): string {
+  return reportedKeyVar(attachment, undefined, (attachment.name ?? DEFAULT_ATTACHMENT_NAME).toUpperCase())
 }

@@ -23,7 +23,7 @@
 import type * as Heroku from '@heroku-cli/schema'
 
 import {NotFoundError, SecurekeyError} from '../core/errors.js'
-import {attachmentNameOf, configVarOf} from '../core/names.js'
+import {attachmentKeyVar, attachmentNameOf} from '../core/names.js'
 import {
   type Attachment, type ConfigVars, describeFailure, isNotFound, type PlatformApi,
 } from '../core/platform-api.js'
@@ -309,7 +309,7 @@ async function listFleet(platform: PlatformApi, team: string | undefined): Promi
   const wanted = new Map<string, Set<string>>()
   for (const attachment of addonKeys.flatMap(addon => byAddon.get(addon.id!) ?? [])) {
     const app = attachment.app!.name!
-    wanted.set(app, (wanted.get(app) ?? new Set()).add(configVarOf(attachment)))
+    wanted.set(app, (wanted.get(app) ?? new Set()).add(attachmentKeyVar(attachment)))
   }
 
   return {
@@ -340,7 +340,7 @@ function addonFleetKeys(listing: Listed, reader: ConfigReader, maxAgeMs: number 
   return listing.addonKeys.map(addon => {
     const owner = addon.app?.name ?? ''
     const holders: HolderReading[] = (listing.byAddon.get(addon.id!) ?? []).map(attachment => ({
-      app: attachment.app!.name!, attachment: attachment.name!, configVar: configVarOf(attachment), reading: reader.reading(attachment.app!.name!, configVarOf(attachment)),
+      app: attachment.app!.name!, attachment: attachment.name!, configVar: attachmentKeyVar(attachment), reading: reader.reading(attachment.app!.name!, attachmentKeyVar(attachment)),
     }))
     const comparison = compareHolders(orderHolders(holders, owner) as HolderReading[], owner, addon.config_vars ?? [])
     return {

@@ -12,7 +12,7 @@ import type * as Heroku from '@heroku-cli/schema'
 
 import type {OwnerRecord} from './record.js'
 
-import {attachmentNameOf, configVarOf} from '../core/names.js'
+import {attachmentKeyVar, attachmentNameOf} from '../core/names.js'
 import {type ConfigVars, type PlatformApi} from '../core/platform-api.js'
 import {allRecordHolders} from './record.js'
 
@@ -79,7 +79,7 @@ export async function holdersOf(platform: PlatformApi, key: SharedKey): Promise<
   const holders = key.kind === 'addon'
     ? (await platform.attachmentsOf(key.addon.id ?? key.name))
     .filter(attachment => !attachment.addon?.id || !key.addon.id || attachment.addon.id === key.addon.id)
-    .map(attachment => ({app: attachment.app!.name!, attachment: attachment.name!, configVar: configVarOf(attachment)}))
+    .map(attachment => ({app: attachment.app!.name!, attachment: attachment.name!, configVar: attachmentKeyVar(attachment)}))
     : allRecordHolders(key.record).map(entry => holderOfVar(entry.app, entry.var))
   return orderHolders(holders, key.owner)
 }

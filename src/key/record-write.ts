@@ -21,7 +21,7 @@ import {randomBytes} from 'node:crypto'
 import {ChangedMeanwhileError, SecurekeyError} from '../core/errors.js'
 import {type ConfigVars, type PlatformApi} from '../core/platform-api.js'
 import {
-  formatRecord, isOwnerRecord, type OwnerRecord, parseRecord, recordVarOf,
+  formatRecord, isOwnerRecord, type OwnerRecord, parseRecord, recordVarFor,
 } from './record.js'
 import {rotationUnderWay} from './rotation-state.js'
 
@@ -39,7 +39,7 @@ export function rotationInProgress(record: OwnerRecord, what: string): Securekey
 
 /** The owner's record in a config (a fresh read or a release's), undefined when the key or its record is gone. */
 export function ownerRecordIn(config: ConfigVars, owner: string, keyVar: string): OwnerRecord | undefined {
-  const record = parseRecord(config[recordVarOf(keyVar)], {app: owner, recordVar: recordVarOf(keyVar)})
+  const record = parseRecord(config[recordVarFor(keyVar)], {app: owner, recordVar: recordVarFor(keyVar)})
   return record && isOwnerRecord(record) && record.owner === owner && keyVar in config ? record : undefined
 }
 
@@ -118,7 +118,7 @@ const keyChanged = (owner: string, keyVar: string, what: string) => new ChangedM
  * was made for (attach copied it to the peers): a record of another key is not changed.
  */
 export async function updateRecord(platform: PlatformApi, owner: string, keyVar: string, change: (record: OwnerRecord) => OwnerRecord, options: {holds: (record: OwnerRecord) => boolean, keyValue?: string, what: string}): Promise<OwnerRecord> {
-  const recordVar = recordVarOf(keyVar)
+  const recordVar = recordVarFor(keyVar)
   let read = await readOwner(platform, owner)
   let from = ownerRecordIn(read.config, owner, keyVar)
   if (!from) throw gone(owner, keyVar, options.what)

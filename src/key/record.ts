@@ -72,7 +72,7 @@ export interface PeerRecord {
 
 export type KeyRecord = OwnerRecord | PeerRecord
 
-export const recordVarOf = (keyVar: string): string => `${keyVar}${RECORD_SUFFIX}`
+export const recordVarFor = (keyVar: string): string => `${keyVar}${RECORD_SUFFIX}`
 
 export const isOwnerRecord = (record: KeyRecord): record is OwnerRecord => 'holders' in record
 

@@ -17,8 +17,8 @@ import {
 } from '../core/confirm.js'
 import {SecurekeyError} from '../core/errors.js'
 import {
-  attachmentNameOf, checkAddonName, checkAppName, checkAttachmentName, checkPlanName, configVarFor, DEFAULT_ATTACHMENT_NAME,
-  keyVarOf,
+  attachmentNameOf, checkAddonName, checkAppName, checkAttachmentName, checkPlanName, DEFAULT_ATTACHMENT_NAME, keyVarFor,
+  reportedKeyVar,
 } from '../core/names.js'
 import {
   describeFailure, isNotFound, type PlatformApi, PlatformError,
@@ -88,7 +88,7 @@ export function decideProvision(owned: Heroku.AddOn[], options: Pick<ProvisionOp
     const wanted = options.as ?? DEFAULT_ATTACHMENT_NAME
     const holder = live.find(addon => ownerAttachmentNames(addon).includes(wanted))
     if (holder) {
-      throw new SecurekeyError(`${options.app} already owns ${holder.name}, attached as ${wanted} (${configVarFor(wanted)}); a second add-on needs a name of its own, or it would replace that key.`, {
+      throw new SecurekeyError(`${options.app} already owns ${holder.name}, attached as ${wanted} (${keyVarFor(wanted)}); a second add-on needs a name of its own, or it would replace that key.`, {
         suggestions: [`heroku securekey:provision -a ${options.app} --another --as ${wanted}_2`],
       })
     }
@@ -181,7 +181,7 @@ async function describe(platform: PlatformApi, addon: Heroku.AddOn, app: string,
   const onOwner = attachments.filter(attachment => attachment.app?.name === app)
   const attachment = onOwner.find(candidate => candidate.name === as) ?? onOwner[0]
   const name = attachment?.name ?? expectedAttachmentName(addon, as)
-  const configVar = keyVarOf(attachment, addon, name)
+  const configVar = reportedKeyVar(attachment, addon, name)
   const {fingerprint, problem} = latestFingerprint(vars, configVar, app)
   return {attachment: {configVar, name}, fingerprint, fingerprintProblem: problem}
 }
@@ -217,7 +217,7 @@ export async function provision(platform: PlatformApi, given: ProvisionOptions):
     await guardSelfManaged(platform, options)
     const name = as ?? DEFAULT_ATTACHMENT_NAME
     return {
-      attachment: {configVar: configVarFor(name), name}, created: false, dryRun, others: [], plan: planName,
+      attachment: {configVar: keyVarFor(name), name}, created: false, dryRun, others: [], plan: planName,
     }
   }
 
@@ -236,7 +236,7 @@ async function guardSelfManaged(platform: PlatformApi, options: ProvisionOptions
   const {app, as} = options
   const name = as ?? DEFAULT_ATTACHMENT_NAME
   const keys = await selfManagedKeysOn(platform, app, new Map())
-  const replaced = keys.find(key => key.kind === 'self-managed' && key.owner === app && key.configVar === configVarFor(name))
+  const replaced = keys.find(key => key.kind === 'self-managed' && key.owner === app && key.configVar === keyVarFor(name))
   if (replaced?.kind === 'self-managed') {
     confirmCuttingOff(replaced, options.confirmer.confirmed, `an add-on attached as ${name}`, `heroku securekey:provision -a ${app}${as ? ` --as ${as}` : ''}`)
   }
@@ -330,7 +330,7 @@ async function settle(
 function pending(addon: Heroku.AddOn, as?: string): Pick<ProvisionOutcome, 'attachment' | 'fingerprintProblem'> {
   const name = expectedAttachmentName(addon, as)
   return {
-    attachment: {configVar: keyVarOf(undefined, addon, name), name},
+    attachment: {configVar: reportedKeyVar(undefined, addon, name), name},
     fingerprintProblem: `${addon.name} is still provisioning`,
   }
 }

@@ -7,7 +7,7 @@
 import {confirmAction, type ConfirmedBy, type Confirmer} from '../core/confirm.js'
 import {ChangedMeanwhileError} from '../core/errors.js'
 import {
-  checkAppName, checkAttachmentName, configVarFor, DEFAULT_ATTACHMENT_NAME,
+  checkAppName, checkAttachmentName, DEFAULT_ATTACHMENT_NAME, keyVarFor,
 } from '../core/names.js'
 import {type PlatformApi} from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
@@ -15,7 +15,7 @@ import {confirmCuttingOff} from '../key/guard.js'
 import {selfManagedKey} from '../key/model.js'
 import {readOwner, writeChecked} from '../key/record-write.js'
 import {
-  formatRecord, isOwnerRecord, newKey, ownerRecord, parseRecord, recordVarOf,
+  formatRecord, isOwnerRecord, newKey, ownerRecord, parseRecord, recordVarFor,
 } from '../key/record.js'
 import {fingerprint, parseSecureKey} from '../runtime/key.js'
 
@@ -44,11 +44,11 @@ export async function provisionSelfManaged(platform: PlatformApi, options: SelfM
   const {app, dryRun} = options
   checkAppName(app)
   const name = options.as === undefined ? DEFAULT_ATTACHMENT_NAME : checkAttachmentName(options.as)
-  const configVar = configVarFor(name)
+  const configVar = keyVarFor(name)
   // The base of a checked write (record-write.ts): two provisions at once end with one key, the first one's.
   const read = await readOwner(platform, app)
   const {config} = read
-  const found = parseRecord(config[recordVarOf(configVar)], {app, recordVar: recordVarOf(configVar)})
+  const found = parseRecord(config[recordVarFor(configVar)], {app, recordVar: recordVarFor(configVar)})
   const record = found && isOwnerRecord(found) && found.owner === app ? found : undefined
   const existing = parseSecureKey(config[configVar])
   const base = {app, configVar, dryRun}
@@ -73,7 +73,7 @@ export async function provisionSelfManaged(platform: PlatformApi, options: SelfM
   const value = `${newKey()},${newKey()}`
   progress.start(`Setting a new self-managed ${configVar} on ${app}`)
   // The former peers stay listed, so status reports them (diverged) instead of forgetting them.
-  const recordVar = recordVarOf(configVar)
+  const recordVar = recordVarFor(configVar)
   const {replaced} = await writeChecked(platform, app, read, {[configVar]: value, [recordVar]: formatRecord(ownerRecord(app, configVar, (options.now?.() ?? new Date()).toISOString(), record?.holders ?? []))})
   if (replaced) {
     // Another command set this var between our read and our write: theirs goes back, so no key is replaced unconfirmed.

@@ -10,7 +10,7 @@ import {
   type GoneHolder, goneHolder, goneHolderAdvice, goneHolderSuggestions,
 } from '../key/gone-holder.js'
 import {type Holder, type SelfManagedKey} from '../key/model.js'
-import {recordVarOf} from '../key/record.js'
+import {recordVarFor} from '../key/record.js'
 
 export interface HolderFailure {
   app: string
@@ -43,7 +43,7 @@ export function goneHoldersError(key: SelfManagedKey, gone: readonly GoneHolder[
 
 /** The refusal of a "staged" record that cannot be told from a hand edit (key/rotation-state.ts unprovenStage). */
 export function unprovenStageError(key: SelfManagedKey, owner: KeyPrints): InvalidRecordError {
-  const recordVar = recordVarOf(key.configVar)
+  const recordVar = recordVarFor(key.configVar)
   return new InvalidRecordError(`${recordVar} on ${key.owner} says a rotation is staged with NEW ${owner.previous}, which is ${key.owner}'s PREVIOUS key, but not which LATEST it started from ("from"): a record edited by hand over a settled key reads the same, and continuing would promote the old key back. Nothing was changed. If no rotation was under way, restore the record with heroku releases:rollback <release> -a ${key.owner} (heroku releases -a ${key.owner} lists when it changed); if this plugin staged it, add "from": "${owner.latest}" to its rotation, then run the same command again.`, {
     suggestions: [`heroku releases -a ${key.owner}`],
   })

@@ -15,7 +15,7 @@ import {
   currentRecord, ownerRecordIn, readOwner, writeChecked,
 } from '../key/record-write.js'
 import {
-  formatRecord, newKey, type OwnerRecord, peerRecord, recordVarOf, type Rotation,
+  formatRecord, newKey, type OwnerRecord, peerRecord, recordVarFor, type Rotation,
 } from '../key/record.js'
 import {
   BARRIERS, heldByAnother, passes, recordAt, type RotationState, type RotationStep, swapped,
@@ -69,7 +69,7 @@ async function writeHolders(platform: PlatformApi, holders: readonly Holder[], v
   const [owner, ...peers] = holders
   if (ownerRecord || current.get(owner.app) !== value) {
     try {
-      await writeOwner({[owner.configVar]: value, ...(ownerRecord ? {[recordVarOf(owner.configVar)]: formatRecord(ownerRecord)} : {})})
+      await writeOwner({[owner.configVar]: value, ...(ownerRecord ? {[recordVarFor(owner.configVar)]: formatRecord(ownerRecord)} : {})})
       current.set(owner.app, value)
     } catch (error) {
       if (error instanceof SecurekeyError) throw error
@@ -81,7 +81,7 @@ async function writeHolders(platform: PlatformApi, holders: readonly Holder[], v
   await platform.each(peers.filter(peer => current.get(peer.app) !== value), async peer => {
     try {
       const pointer = formatRecord({...peerRecord(owner.app, owner.configVar), ...(phase ? {rotation: {phase}} : {})})
-      await platform.setConfigVars(peer.app, {[peer.configVar]: value, [recordVarOf(peer.configVar)]: pointer})
+      await platform.setConfigVars(peer.app, {[peer.configVar]: value, [recordVarFor(peer.configVar)]: pointer})
       current.set(peer.app, value)
     } catch (error) {
       failures.push({app: peer.app, error})
@@ -211,7 +211,7 @@ export class RotationRun {
   }
 
   private async close(): Promise<undefined> {
-    await this.writeOwner({[recordVarOf(this.context.key.configVar)]: formatRecord(this.recordAt('close'))})
+    await this.writeOwner({[recordVarFor(this.context.key.configVar)]: formatRecord(this.recordAt('close'))})
   }
 
   private async promote(): Promise<Halted | undefined> {
@@ -257,7 +257,7 @@ export class RotationRun {
     const {key, now, platform, run, state} = this.context
     try {
       const fresh = await currentRecord(platform, key.owner, key.configVar)
-      if (fresh?.rotation?.run === run && fresh.rotation.until) await platform.setConfigVars(key.owner, {[recordVarOf(key.configVar)]: formatRecord({...fresh, rotation: {...fresh.rotation, until: now().toISOString()}})})
+      if (fresh?.rotation?.run === run && fresh.rotation.until) await platform.setConfigVars(key.owner, {[recordVarFor(key.configVar)]: formatRecord({...fresh, rotation: {...fresh.rotation, until: now().toISOString()}})})
     } catch {
       // The lease then ends by itself, at its `until`.
     }
@@ -281,7 +281,7 @@ export class RotationRun {
    */
   private async writeOwner(changes: Record<string, string>): Promise<void> {
     const {current, key, now, platform} = this.context
-    const recordVar = recordVarOf(key.configVar)
+    const recordVar = recordVarFor(key.configVar)
     const read = await readOwner(platform, key.owner)
     const fresh = ownerRecordIn(read.config, key.owner, key.configVar)
     if (!fresh || formatRecord(fresh) !== formatRecord(this.written) || read.config[key.configVar] !== current.get(key.owner)) throw changedUnder(key, fresh, now())

@@ -23,7 +23,7 @@ import {dropHolderCommand, goneHolder} from '../key/gone-holder.js'
 import {type SharedKey} from '../key/model.js'
 import {currentRecord, updateRecord} from '../key/record-write.js'
 import {
-  formatRecord, type OwnerRecord, type RecordEntry, recordVarOf,
+  formatRecord, type OwnerRecord, type RecordEntry, recordVarFor,
 } from '../key/record.js'
 import {rotationUnderWay} from '../key/rotation-state.js'
 
@@ -122,7 +122,7 @@ export async function dropHolder(platform: PlatformApi, drop: HolderDrop): Promi
   if (!record || !rotationUnderWay(record)) return updateRecord(platform, drop.owner, drop.keyVar, change, {holds, what})
 
   if (holds(record)) return record
-  await platform.setConfigVars(drop.owner, {[recordVarOf(drop.keyVar)]: formatRecord(change(record))})
+  await platform.setConfigVars(drop.owner, {[recordVarFor(drop.keyVar)]: formatRecord(change(record))})
   const back = await currentRecord(platform, drop.owner, drop.keyVar)
   if (back && holds(back)) return back
   throw new ChangedMeanwhileError(`Another command changed ${drop.owner}'s ${drop.keyVar} record while ${what}, so the change did not stick; run this command again.`, {

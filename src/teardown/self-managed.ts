@@ -16,7 +16,7 @@ import {
 import {type Progress, silentProgress} from '../core/progress.js'
 import {type SelfManagedKey} from '../key/model.js'
 import {
-  isOwnerRecord, parseRecord, type RecordEntry, recordVarOf,
+  isOwnerRecord, parseRecord, type RecordEntry, recordVarFor,
 } from '../key/record.js'
 import {readConfig} from '../key/self-managed.js'
 import {stopTeardown} from './teardown.js'
@@ -47,7 +47,7 @@ const errorOf = (error: unknown) => {
 async function removeFrom(platform: PlatformApi, detach: PlannedDetach, late: boolean): Promise<DetachOutcome> {
   try {
     const config: ConfigVars = await platform.configVars(detach.app)
-    const record = recordVarOf(detach.configVar)
+    const record = recordVarFor(detach.configVar)
     if (detach.configVar in config || record in config) await platform.setConfigVars(detach.app, {[detach.configVar]: null, [record]: null})
     return {...detach, late}
   } catch (error) {
@@ -72,7 +72,7 @@ export async function executeSelfManagedTeardown(platform: PlatformApi, plan: Te
     try {
       // eslint-disable-next-line no-await-in-loop
       const owner = await readConfig(platform, plan.owner)
-      const record = parseRecord(owner[recordVarOf(plan.key.name)], {app: plan.owner, recordVar: recordVarOf(plan.key.name)})
+      const record = parseRecord(owner[recordVarFor(plan.key.name)], {app: plan.owner, recordVar: recordVarFor(plan.key.name)})
       const done = new Set(result.detached.map(detach => `${detach.app}\n${detach.configVar}`))
       pending = record && isOwnerRecord(record) ? record.holders.map(holder => detachOf(holder)).filter(detach => !done.has(`${detach.app}\n${detach.configVar}`)) : []
     } catch (error) {
@@ -83,7 +83,7 @@ export async function executeSelfManagedTeardown(platform: PlatformApi, plan: Te
   if (pending.length > 0) return stopTeardown(plan, result, 'still_attaching', pending.map(detach => detach.app).join(', '))
   progress.start(`Removing ${plan.key.name} from ${plan.owner}, its owner`)
   try {
-    await platform.setConfigVars(plan.owner, {[plan.key.name]: null, [recordVarOf(plan.key.name)]: null})
+    await platform.setConfigVars(plan.owner, {[plan.key.name]: null, [recordVarFor(plan.key.name)]: null})
   } catch (error) {
     progress.stop('failed')
     return stopTeardown(plan, result, 'destroy_failed', errorOf(error).message)

@@ -22,7 +22,7 @@ import type * as Heroku from '@heroku-cli/schema'
 
 import {checkConfirmations, confirmAction, type Confirmer} from '../core/confirm.js'
 import {NotOwnerError} from '../core/errors.js'
-import {configVarOf} from '../core/names.js'
+import {attachmentKeyVar} from '../core/names.js'
 import {
   type Attachment, isNotFound, type PlatformApi, PlatformError,
 } from '../core/platform-api.js'
@@ -95,7 +95,7 @@ export interface ExecuteOptions {
 const plannedDetach = (attachment: Attachment): PlannedDetach => ({
   app: attachment.app?.name ?? attachment.app?.id ?? 'unknown app',
   attachment: {id: attachment.id ?? '', name: attachment.name ?? ''},
-  configVar: configVarOf(attachment),
+  configVar: attachmentKeyVar(attachment),
 })
 
 const byAppAndName = (a: PlannedDetach, b: PlannedDetach): number =>

@@ -7,23 +7,23 @@ import type {Attachment} from '../../../src/core/platform-api.js'
 
 import {InvalidInputError, SecurekeyError} from '../../../src/core/errors.js'
 import {
-  attachmentNameOf, checkAddonName, checkAppName, checkAttachmentName, checkPlanName, configVarFor, configVarOf, defaultAttachmentName, keyVarOf,
+  attachmentKeyVar, attachmentNameOf, checkAddonName, checkAppName, checkAttachmentName, checkPlanName, defaultAttachmentName, keyVarFor, reportedKeyVar,
 } from '../../../src/core/names.js'
 
 describe('attachment-name', () => {
-  describe('configVarOf', () => {
+  describe('attachmentKeyVar', () => {
     it('takes the var the attachment lists, else <ATTACHMENT NAME>_KEY', () => {
-      expect(configVarOf({config_vars: ['SERVICE_ONE_SECURE_KEY'], name: 'SERVICE_ONE_SECURE'})).to.equal('SERVICE_ONE_SECURE_KEY')
-      expect(configVarOf({name: 'SECURE'})).to.equal('SECURE_KEY')
-      expect(configVarOf({config_vars: [], name: 'other'})).to.equal('OTHER_KEY')
-      expect(configVarOf({config_vars: ['DATABASE_URL', 'PEER_KEY'], name: 'PEER'})).to.equal('PEER_KEY')
+      expect(attachmentKeyVar({config_vars: ['SERVICE_ONE_SECURE_KEY'], name: 'SERVICE_ONE_SECURE'})).to.equal('SERVICE_ONE_SECURE_KEY')
+      expect(attachmentKeyVar({name: 'SECURE'})).to.equal('SECURE_KEY')
+      expect(attachmentKeyVar({config_vars: [], name: 'other'})).to.equal('OTHER_KEY')
+      expect(attachmentKeyVar({config_vars: ['DATABASE_URL', 'PEER_KEY'], name: 'PEER'})).to.equal('PEER_KEY')
     })
   })
 
   describe('defaultAttachmentName', () => {
     it('derives the peer attachment name from the owner app: service-1 → SERVICE_1_SECURE', () => {
       expect(defaultAttachmentName('service-1')).to.equal('SERVICE_1_SECURE')
-      expect(configVarFor(defaultAttachmentName('service-1'))).to.equal('SERVICE_1_SECURE_KEY')
+      expect(keyVarFor(defaultAttachmentName('service-1'))).to.equal('SERVICE_1_SECURE_KEY')
     })
 
     it('turns every dash into an underscore and never yields the bare SECURE', () => {
@@ -100,16 +100,16 @@ describe('attachment-name', () => {
     })
   })
 
-  describe('keyVarOf and attachmentNameOf', () => {
+  describe('reportedKeyVar and attachmentNameOf', () => {
     it('prefers the config var the API reports for the attachment', () => {
-      expect(keyVarOf({config_vars: ['OTHER_KEY']} as Attachment, undefined, 'SECURE')).to.equal('OTHER_KEY')
-      expect(keyVarOf({config_vars: ['A_KEY', 'SECURE_KEY']} as Attachment, undefined, 'SECURE')).to.equal('SECURE_KEY')
+      expect(reportedKeyVar({config_vars: ['OTHER_KEY']} as Attachment, undefined, 'SECURE')).to.equal('OTHER_KEY')
+      expect(reportedKeyVar({config_vars: ['A_KEY', 'SECURE_KEY']} as Attachment, undefined, 'SECURE')).to.equal('SECURE_KEY')
     })
 
     it('falls back to the add-on\'s config vars, then to NAME_KEY', () => {
-      expect(keyVarOf(undefined, {config_vars: ['SECURE_KEY']} as Heroku.AddOn, 'X')).to.equal('SECURE_KEY')
-      expect(keyVarOf(undefined, undefined, 'SERVICE_1_SECURE')).to.equal('SERVICE_1_SECURE_KEY')
-      expect(keyVarOf({} as Attachment, {config_vars: ['SECURE_KEY']} as Heroku.AddOn, 'PEER')).to.equal('PEER_KEY')
+      expect(reportedKeyVar(undefined, {config_vars: ['SECURE_KEY']} as Heroku.AddOn, 'X')).to.equal('SECURE_KEY')
+      expect(reportedKeyVar(undefined, undefined, 'SERVICE_1_SECURE')).to.equal('SERVICE_1_SECURE_KEY')
+      expect(reportedKeyVar({} as Attachment, {config_vars: ['SECURE_KEY']} as Heroku.AddOn, 'PEER')).to.equal('PEER_KEY')
     })
 
     it('reads the attachment name back from a config var', () => {
