@@ -117,12 +117,14 @@ export const keyArgument = (key: SharedKey): string => key.kind === 'addon' ? ke
  * undefined when it owns none and holds none; several are listed by name and the user asked to pick one; a key held
  * only as a peer is refused, naming its owner and the command to run there.
  */
-export function pickOwned(keys: readonly SharedKey[], app: string, command: string): SharedKey | undefined {
+export function pickOwned(keys: readonly SharedKey[], app: string, command: string, fits: (key: SharedKey) => boolean = () => true): SharedKey | undefined {
   const owned = keys.filter(key => key.owner === app)
   if (owned.length > 1) {
     const names = owned.map(key => `${keyArgument(key)} (${key.kind === 'addon' ? 'add-on' : 'self-managed'})`).join(', ')
-    throw new AmbiguousError(`${app} owns ${owned.length} shared keys: ${names}. Name the one to use, e.g. heroku ${command} ${keyArgument(owned[0])} -a ${app}.`, {
-      suggestions: owned.map(key => `heroku ${command} ${keyArgument(key)} -a ${app}`),
+    // The examples name only keys the command can act on (rotate: self-managed ones), when there are some.
+    const fitting = owned.some(key => fits(key)) ? owned.filter(key => fits(key)) : owned
+    throw new AmbiguousError(`${app} owns ${owned.length} shared keys: ${names}. Name the one to use, e.g. heroku ${command} ${keyArgument(fitting[0])} -a ${app}.`, {
+      suggestions: fitting.map(key => `heroku ${command} ${keyArgument(key)} -a ${app}`),
     })
   }
 

@@ -27,7 +27,7 @@ import {type Progress, silentProgress} from '../core/progress.js'
 import {type PollSchedule, pollUntil} from '../core/wait.js'
 import {ownerOf, SECUREKEY_SERVICE, securekeyAddons} from '../key/addons.js'
 import {latestFingerprint} from '../key/compare.js'
-import {confirmCuttingOff} from '../key/guard.js'
+import {confirmCuttingOff, peersOf} from '../key/guard.js'
 import {selfManagedKeysOn} from '../key/self-managed.js'
 
 export interface ProvisionOptions {
@@ -187,14 +187,14 @@ async function describe(platform: PlatformApi, addon: Heroku.AddOn, app: string,
 }
 
 /**
- * Checks what was typed before any request (pure): app, attachment and add-on names, the plan, and a --confirm that
- * names the app. Returns the options with the plan reduced to its bare name (`securekey:fortnightly` → `fortnightly`).
+ * Checks what was typed before any request (pure): app, attachment and add-on names, and the plan (a --confirm is
+ * checked once the peers of a self-managed key it would replace are known: see guardSelfManaged). Returns the options
+ * with the plan reduced to its bare name (`securekey:fortnightly` → `fortnightly`).
  */
 export function checkProvisionInput(options: ProvisionOptions): ProvisionOptions {
   checkAppName(options.app)
   if (options.as !== undefined) checkAttachmentName(options.as)
   if (options.name !== undefined) checkAddonName(options.name)
-  checkConfirmations(options.confirmer.confirmed, [options.app])
   return {
     ...options, another: options.another === true, dryRun: options.dryRun === true, plan: checkPlanName(options.plan), wait: options.wait === true,
   }
@@ -204,7 +204,10 @@ export function checkProvisionInput(options: ProvisionOptions): ProvisionOptions
 export async function provision(platform: PlatformApi, given: ProvisionOptions): Promise<ProvisionOutcome> {
   const options = checkProvisionInput(given)
   const {app, as, dryRun, plan} = options
-  const owned = await securekeyAddons(platform, {app, purpose: 'securekey:provision creates securekey add-ons', scope: 'owned'})
+  const [owned] = await Promise.all([
+    securekeyAddons(platform, {app, purpose: 'securekey:provision creates securekey add-ons', scope: 'owned'}),
+    guardSelfManaged(platform, options),
+  ])
   const decision = decideProvision(owned, options)
   if (decision.action === 'reuse') {
     const {addon, others} = decision
@@ -214,7 +217,6 @@ export async function provision(platform: PlatformApi, given: ProvisionOptions):
   await checkPlanAvailable(platform, plan)
   const planName = `${SECUREKEY_SERVICE}:${plan}`
   if (dryRun) {
-    await guardSelfManaged(platform, options)
     const name = as ?? DEFAULT_ATTACHMENT_NAME
     return {
       attachment: {configVar: keyVarFor(name), name}, created: false, dryRun, others: [], plan: planName,
@@ -230,16 +232,20 @@ export async function provision(platform: PlatformApi, given: ProvisionOptions):
 
 /**
  * An add-on attached as NAME sets NAME_KEY: where the app keeps a self-managed key of that name with peers, the add-on
- * would replace it and cut them off, so each must be confirmed (on a dry run too). One read of the app's config.
+ * would replace it and cut them off, so the owner and each peer must be confirmed (on a dry run too), before the first
+ * refusal could suggest confirming the owner alone. A --confirm naming any other app is refused. One read of the app's
+ * config (the one it shares with the add-on listing); returns the peers a confirmed replacement cuts off.
  */
-async function guardSelfManaged(platform: PlatformApi, options: ProvisionOptions): Promise<void> {
+async function guardSelfManaged(platform: PlatformApi, options: ProvisionOptions): Promise<string[]> {
   const {app, as} = options
   const name = as ?? DEFAULT_ATTACHMENT_NAME
+  const {confirmed} = options.confirmer
   const keys = await selfManagedKeysOn(platform, app, new Map())
   const replaced = keys.find(key => key.kind === 'self-managed' && key.owner === app && key.configVar === keyVarFor(name))
-  if (replaced?.kind === 'self-managed') {
-    confirmCuttingOff(replaced, options.confirmer.confirmed, `an add-on attached as ${name}`, `heroku securekey:provision -a ${app}${as ? ` --as ${as}` : ''}`)
-  }
+  const peers = replaced?.kind === 'self-managed' ? peersOf(replaced) : []
+  checkConfirmations(confirmed, [app, ...peers])
+  if (replaced?.kind === 'self-managed') confirmCuttingOff(replaced, confirmed, `an add-on attached as ${name}`, `heroku securekey:provision -a ${app}${as ? ` --as ${as}` : ''}`)
+  return peers
 }
 
 /**
@@ -288,13 +294,10 @@ async function create(platform: PlatformApi, options: ProvisionOptions, planName
   progress.start(`Creating ${planName} on ${app}`)
   try {
     const created = await sendConfirmed(
-      // The name is taken (the API asked for a confirmation): a self-managed key's peers must be confirmed too.
-      async confirm => {
-        if (confirm) await guardSelfManaged(platform, options)
-        return platform.createAddon({
-          app, attachmentName: as, confirm, name: options.name, plan: planName,
-        })
-      },
+      // The name is taken (the API asked for a confirmation); a self-managed key's peers were confirmed before.
+      async confirm => platform.createAddon({
+        app, attachmentName: as, confirm, name: options.name, plan: planName,
+      }),
       {
         app,
         rerun: `heroku securekey:provision -a ${app}${as ? ` --as ${as}` : ''} --confirm ${app}`,

@@ -103,7 +103,7 @@ export interface RotateOutcome {
 async function keyToRotate(platform: PlatformApi, options: RotateOptions): Promise<{configs: ConfigCache, key: SelfManagedKey}> {
   const {app} = options
   const {configs, keys} = await findKeys(platform, {app, key: options.keyVar, purpose: 'securekey:rotate rotates self-managed keys'})
-  const key = pickOwned(keys, app, 'securekey:rotate')
+  const key = pickOwned(keys, app, 'securekey:rotate', candidate => candidate.kind === 'self-managed')
   if (!key) throw new NotFoundError(`${app} owns no self-managed key${options.keyVar ? ` named ${options.keyVar}` : ''}.`, {suggestions: [`heroku securekey:provision -a ${app} --self-managed`]})
   if (key.kind === 'addon') {
     throw new SecurekeyError(`${key.name} on ${app} is an add-on key: only its provider can change an add-on's config, so no customer command can rotate it. Watch its own rotation with heroku securekey:status ${key.name} --history (or --wait), or move to a self-managed key (docs/rotation.md: "Moving from the add-on to a self-managed key").`, {
