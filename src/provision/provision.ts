@@ -204,16 +204,16 @@ export function checkProvisionInput(options: ProvisionOptions): ProvisionOptions
 export async function provision(platform: PlatformApi, given: ProvisionOptions): Promise<ProvisionOutcome> {
   const options = checkProvisionInput(given)
   const {app, as, dryRun, plan} = options
-  const [owned] = await Promise.all([
-    securekeyAddons(platform, {app, purpose: 'securekey:provision creates securekey add-ons', scope: 'owned'}),
-    guardSelfManaged(platform, options),
-  ])
+  const owned = await securekeyAddons(platform, {app, purpose: 'securekey:provision creates securekey add-ons', scope: 'owned'})
   const decision = decideProvision(owned, options)
   if (decision.action === 'reuse') {
+    checkConfirmations(options.confirmer.confirmed, [app])
     const {addon, others} = decision
     return settle(platform, addon, options, {created: false, others, plan: addon.plan?.name ?? `${SECUREKEY_SERVICE}:${plan}`})
   }
 
+  // Before any create (a dry run too): a self-managed key the add-on would replace, and who must confirm it.
+  await guardSelfManaged(platform, options)
   await checkPlanAvailable(platform, plan)
   const planName = `${SECUREKEY_SERVICE}:${plan}`
   if (dryRun) {
@@ -232,9 +232,9 @@ export async function provision(platform: PlatformApi, given: ProvisionOptions):
 
 /**
  * An add-on attached as NAME sets NAME_KEY: where the app keeps a self-managed key of that name with peers, the add-on
- * would replace it and cut them off, so the owner and each peer must be confirmed (on a dry run too), before the first
- * refusal could suggest confirming the owner alone. A --confirm naming any other app is refused. One read of the app's
- * config (the one it shares with the add-on listing); returns the peers a confirmed replacement cuts off.
+ * would replace it and cut them off, so the owner and each peer must be confirmed (on a dry run too), and the refusal
+ * of a taken name names them rather than suggesting the owner alone. A --confirm naming any other app is refused. One
+ * read of the app's config; returns the peers a confirmed replacement cuts off.
  */
 async function guardSelfManaged(platform: PlatformApi, options: ProvisionOptions): Promise<string[]> {
   const {app, as} = options

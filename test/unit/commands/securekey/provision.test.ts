@@ -14,8 +14,10 @@ import {withoutTerminal} from '../../../helpers/terminal.js'
 const ENV = {...UNIT_ENV, HEROKU_SECUREKEY_WAIT_INTERVAL_MS: '5'}
 
 /** The reads before a create: the add-ons service-1 owns (`owned`), then the securekey service's plans. */
+/** The reads before a create: the app's add-ons, its config (no self-managed key the add-on would replace), the plans. */
 const beforeCreate = (owned: unknown[] = []) => nock(API)
 .get('/apps/service-1/addons').reply(200, owned)
+.get('/apps/service-1/config-vars').reply(200, {})
 .get('/addon-services/securekey/plans').reply(200, PLANS)
 
 /** The reads after an add-on is provisioned: its attachments and the owner's config vars. */
@@ -203,7 +205,6 @@ describe('securekey:provision', () => {
     it(`with --confirm APP repeats the create with confirm after confirmation_required (HTTP ${status})`, async () => {
       const api = beforeCreate()
       .post('/apps/service-1/addons', body => body.confirm === undefined).reply(...confirmationRequired(status))
-      .get('/apps/service-1/config-vars').reply(200, {SECURE_KEY: 'set by hand'})
       .post('/apps/service-1/addons', body => body.confirm === 'service-1').reply(201, ADDON).get('/apps/service-1/addons').reply(200, [])
       describeReads(api)
 
@@ -215,7 +216,10 @@ describe('securekey:provision', () => {
     })
   }
 
-  it('refuses a --confirm naming another app before any request', async () => {
+  it('refuses a --confirm naming another app (not a peer of a self-managed key it would replace) before any mutating request', async () => {
+    // The config read tells whether service-2 holds a self-managed SECURE_KEY of service-1's: it does not.
+    nock(API).get('/apps/service-1/addons').reply(200, [])
+    .get('/apps/service-1/config-vars').reply(200, {})
     const result = await runCommand(Provision, ['-a', 'service-1', '--confirm', 'service-2'], ENV)
 
     expect(result.exitCode).to.equal(1)
@@ -236,6 +240,7 @@ describe('securekey:provision', () => {
   it('says "securekey:fortnightly is not available" when the securekey service is gone', async () => {
     const api = nock(API)
     .get('/apps/service-1/addons').reply(200, [])
+    .get('/apps/service-1/config-vars').reply(200, {})
     .get('/addon-services/securekey/plans').reply(404, {id: 'not_found', message: 'Couldn\'t find that add on service.', resource: 'add_on_service'})
 
     const result = await runCommand(Provision, ['-a', 'service-1'], ENV)
@@ -280,7 +285,7 @@ describe('securekey:provision', () => {
   }
 
   it('with --dry-run reads but creates nothing, saying what would be created', async () => {
-    const api = beforeCreate().get('/apps/service-1/config-vars').reply(200, {})
+    const api = beforeCreate()
 
     const result = await runCommand(Provision, ['-a', 'service-1', '--dry-run'], ENV)
 
@@ -291,7 +296,7 @@ describe('securekey:provision', () => {
     expect(out).to.include('restarts service-1\'s dynos')
     expect(out).to.include('Nothing was changed.')
 
-    beforeCreate().get('/apps/service-1/config-vars').reply(200, {})
+    beforeCreate()
     const json = await runCommand(Provision, ['-a', 'service-1', '--dry-run', '--json'], ENV)
     expect(JSON.parse(json.stdout)).to.deep.equal({
       attachment: {config_var: 'SECURE_KEY', name: 'SECURE'},
