@@ -60,7 +60,7 @@ describe('securekey:attach', () => {
 
   it('attaches a named add-on under --as, to several apps, each on its own line', async () => {
     const api = nock(API)
-    .post('/actions/addons/resolve', {addon: ADDON.name}).reply(200, [ADDON])
+    .get(`/addons/${ADDON.name}`).reply(200, ADDON)
     .get(`/addons/${ADDON.id}/addon-attachments`).reply(200, [OWNER_ATTACHMENT])
     .post('/addon-attachments', attachBody('service-2', 'SERVICE_ONE_SECURE')).reply(201, attachment('service-2', 'SERVICE_ONE_SECURE'))
     .post('/addon-attachments', attachBody('service-3', 'SERVICE_ONE_SECURE')).reply(201, attachment('service-3', 'SERVICE_ONE_SECURE'))
@@ -204,7 +204,7 @@ describe('securekey:attach', () => {
   })
 
   it('refuses an add-on of another service, naming its service, before any attach request', async () => {
-    const api = nock(API).post('/actions/addons/resolve', {addon: POSTGRES.name}).reply(200, [POSTGRES])
+    const api = nock(API).get(`/addons/${POSTGRES.name}`).reply(200, POSTGRES)
 
     const result = await runCommand(Attach, [POSTGRES.name, '-a', 'service-2'], ENV)
 
@@ -243,7 +243,7 @@ describe('securekey:attach', () => {
   })
 
   it('refuses a named add-on that --from does not own', async () => {
-    nock(API).post('/actions/addons/resolve').reply(200, [ADDON])
+    nock(API).get(`/addons/${ADDON.name}`).reply(200, ADDON)
 
     const result = await runCommand(Attach, [ADDON.name, '--from', 'service-3', '-a', 'service-2'], ENV)
 

@@ -19,8 +19,8 @@ const ATTACHMENTS = [attachment('service-2', 'SERVICE_ONE_SECURE'), attachment('
 
 function serveAddon(configs: Record<string, Record<string, string>>, status: Record<string, number> = {}) {
   const api = nock(API)
-  .post('/actions/addons/resolve', {addon: ADDON.name})
-  .reply(200, [ADDON])
+  .get(`/addons/${ADDON.name}`)
+  .reply(200, ADDON)
   .get(`/addons/${ADDON.id}/addon-attachments`)
   .matchHeader('accept-inclusion', 'addon:plan,config_vars')
   .reply(200, ATTACHMENTS)
@@ -176,7 +176,7 @@ describe('securekey:status', () => {
   })
 
   it('refuses an add-on of another service, naming it', async () => {
-    nock(API).post('/actions/addons/resolve').reply(200, [POSTGRES])
+    nock(API).get(/^\/addons\/[^/]+$/).reply(200, POSTGRES)
     const result = await runCommand(Status, ['postgresql-curved-1'], ENV)
     expect(result.exitCode).to.equal(1)
     expect(text(result)).to.include('postgresql-curved-1 is a heroku-postgresql add-on; securekey:status compares securekey keys only')
@@ -199,7 +199,7 @@ describe('securekey:status', () => {
   })
 
   it('with --wait polls until the lagging app catches up, then exits 0', async () => {
-    nock(API).post('/actions/addons/resolve').reply(200, [ADDON])
+    nock(API).get(`/addons/${ADDON.name}`).reply(200, ADDON)
     .get(`/addons/${ADDON.id}/addon-attachments`).times(2).reply(200, ATTACHMENTS)
     .get('/apps/service-1/config-vars').times(2).reply(200, {SECURE_KEY: `${K2},${K1}`})
     .get('/apps/service-3/config-vars').times(2).reply(200, {SERVICE_ONE_SECURE_KEY: `${K2},${K1}`})
@@ -221,7 +221,7 @@ describe('securekey:status', () => {
   })
 
   it('with --wait gives up at --timeout, printing the last table, exit 1', async () => {
-    nock(API).post('/actions/addons/resolve').reply(200, [ADDON])
+    nock(API).get(`/addons/${ADDON.name}`).reply(200, ADDON)
     .get(`/addons/${ADDON.id}/addon-attachments`).times(100).reply(200, ATTACHMENTS)
     .get('/apps/service-1/config-vars').times(100).reply(200, {SECURE_KEY: `${K2},${K1}`})
     .get('/apps/service-3/config-vars').times(100).reply(200, {SERVICE_ONE_SECURE_KEY: `${K2},${K1}`})

@@ -37,7 +37,7 @@ describe('securekey:teardown', () => {
 
   it('prints the plan with --dry-run and sends only GET requests', async () => {
     const scope = api()
-    .get('/apps/service-1/addons').reply(200, [ADDON, postgres])
+    .get('/apps/service-1/addons').reply(200, [ADDON, postgres]).get('/apps/service-1/config-vars').reply(200, {})
     .get(`/addons/${ADDON.id}/addon-attachments`).reply(200, ATTACHMENTS)
 
     const {exitCode, stdout} = await runCommand(Teardown, ['-a', 'service-1', '--dry-run'], ENV)
@@ -57,7 +57,7 @@ describe('securekey:teardown', () => {
 
   it('detaches each peer, lists the attachments again, then destroys on the owner without force', async () => {
     const scope = api()
-    .get('/apps/service-1/addons').reply(200, [ADDON])
+    .get('/apps/service-1/addons').reply(200, [ADDON]).get('/apps/service-1/config-vars').reply(200, {})
     .get(`/addons/${ADDON.id}/addon-attachments`).reply(200, ATTACHMENTS)
     .delete(`/addon-attachments/${ATTACHMENTS[1].id}`).reply(200, ATTACHMENTS[1])
     .delete(`/addon-attachments/${ATTACHMENTS[2].id}`).reply(200, ATTACHMENTS[2])
@@ -76,7 +76,7 @@ describe('securekey:teardown', () => {
 
   it('stops before any change without a terminal and without --confirm, saying how to confirm', async () => {
     const scope = api()
-    .get('/apps/service-1/addons').reply(200, [ADDON])
+    .get('/apps/service-1/addons').reply(200, [ADDON]).get('/apps/service-1/config-vars').reply(200, {})
     .get(`/addons/${ADDON.id}/addon-attachments`).reply(200, ATTACHMENTS)
 
     const {exitCode, stderr} = await runCommand(Teardown, ['-a', 'service-1'], ENV)
@@ -89,7 +89,7 @@ describe('securekey:teardown', () => {
 
   it('aborts on a --confirm naming another app, changing nothing', async () => {
     api()
-    .get('/apps/service-1/addons').reply(200, [ADDON])
+    .get('/apps/service-1/addons').reply(200, [ADDON]).get('/apps/service-1/config-vars').reply(200, {})
     .get(`/addons/${ADDON.id}/addon-attachments`).reply(200, ATTACHMENTS)
 
     const {exitCode, stderr} = await runCommand(Teardown, ['-a', 'service-1', '--confirm', 'service-2'], ENV)
@@ -132,7 +132,7 @@ describe('securekey:teardown', () => {
 
   it('prints the plan and each step\'s result with --json', async () => {
     api()
-    .get('/apps/service-1/addons').reply(200, [ADDON])
+    .get('/apps/service-1/addons').reply(200, [ADDON]).get('/apps/service-1/config-vars').reply(200, {})
     .get(`/addons/${ADDON.id}/addon-attachments`).reply(200, ATTACHMENTS.slice(0, 2))
     .delete(`/addon-attachments/${ATTACHMENTS[1].id}`).reply(200, ATTACHMENTS[1])
     .get(`/addons/${ADDON.id}/addon-attachments`).reply(200, [ATTACHMENTS[0]])
@@ -162,7 +162,7 @@ describe('securekey:teardown', () => {
 
   it('prints the document with complete: false and exits 1 when a peer fails to detach under --json', async () => {
     api()
-    .get('/apps/service-1/addons').reply(200, [ADDON])
+    .get('/apps/service-1/addons').reply(200, [ADDON]).get('/apps/service-1/config-vars').reply(200, {})
     .get(`/addons/${ADDON.id}/addon-attachments`).reply(200, ATTACHMENTS)
     .delete(`/addon-attachments/${ATTACHMENTS[1].id}`).reply(200, ATTACHMENTS[1])
     .delete(`/addon-attachments/${ATTACHMENTS[2].id}`).reply(503, {id: 'unavailable', message: 'Service unavailable.'})
