@@ -583,17 +583,17 @@ Each command is driven through the library functions the command calls, starting
 
 ${table(statusRows, 'N apps', statusBudget)}
 
-### status --dynos (every 10th app keeps web.2 on the release before its attach); budget 1 + pages + N + 2N + held
+### status --dynos (every 10th app keeps web.2 on the release before its attach); budget 1 + pages + N + 3N + held (each app's dynos, newest release and preboot, and each older release a dyno runs)
 
-${table(dynosRows, 'N apps', apps => 1 + pages(apps) + (3 * apps) + Math.floor(apps / 10))}
+${table(dynosRows, 'N apps', apps => 1 + pages(apps) + (4 * apps) + Math.floor(apps / 10))}
 
-### attach --from service-1 to N peers; budget 1 resolve + 1 listing + N app checks (GET /apps/{peer}) + N attaches + (N + 1) config reads
+### attach --from service-1 to N peers; budget 1 resolve + 1 listing + 1 owner config (its self-managed keys) + N app checks (GET /apps/{peer}) + N attaches + (N + 1) config reads
 
-${table(attachRows, 'N peers', peers => 3 + (3 * peers), true)}
+${table(attachRows, 'N peers', peers => 4 + (3 * peers), true)}
 
-### teardown -a service-1 with N peers; budget 1 + pages + N detaches + 1 relisting + 1 destroy
+### teardown -a service-1 with N peers; budget 1 + 1 owner config (its self-managed keys) + pages + N detaches + 1 relisting + 1 destroy
 
-${table(teardownRows, 'N peers', peers => 1 + pages(peers + 1) + peers + 2, true)}
+${table(teardownRows, 'N peers', peers => 2 + pages(peers + 1) + peers + 2, true)}
 
 ${ROTATE
   ? `### rotate -a service-1 --confirm service-1 over N + 1 holders (self-managed key set on N peers)
