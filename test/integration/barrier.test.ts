@@ -214,6 +214,20 @@ describe('the rotation barrier on Heroku\'s dyno behaviours', function () {
     expect(unwrapped(result.stderr)).to.include('service-3 holds SERVICE_1_SECURE_KEY but cannot be read any more. service-3 no longer exists').and.include('heroku securekey:teardown SECURE_KEY -a service-1 --holder service-3 --confirm service-3')
   })
 
+  it('stops at once when the key is torn down from a holder during the barrier, instead of waiting out --timeout', async () => {
+    sandbox.control.holdDynos('service-3', ['web.1'])
+    const running = runCommand(Rotate, [...ROTATE, '--timeout', '30s'], sandboxEnv(sandbox, 20))
+    await new Promise(resolve => {
+      setTimeout(resolve, 300)
+    })
+    // What a teardown does to a peer: the var and its record go, in one release its dynos restart on.
+    sandbox.control.releaseDynos('service-3')
+    sandbox.control.setConfigVar('service-3', PEER_VAR, null)
+    const result = await running
+    expect(result.exitCode).to.equal(1)
+    expect(unwrapped(result.stderr)).to.match(/SERVICE_1_SECURE_KEY is no longer set on service-3 \(release v\d+ removed it\)/)
+  })
+
   it('status --dynos mid-rotation shows staged dynos as staged, and preboot, a failed release, crashed and one-off dynos as such, in text and --json', async () => {
     // A one-off job on service-3 starts on the staged release, so the promote's barrier stops on it.
     const env = sandboxEnv(sandbox, 20)
