@@ -20,7 +20,7 @@ import type {Holder} from './model.js'
  */
 import {type MalformedReason, type ParsedSecureKey, parseSecureKey} from '../runtime/key.js'
 import {
-  isDown, isOneOff, isReleaseDyno, isWeb, prebootUntil, releaseUnknown,
+  type DynoOnRelease, isDown, isOneOff, isReleaseDyno, isWeb, prebootUntil, releaseUnknown,
 } from './dynos.js'
 
 export type HolderState = 'ahead' | 'behind' | 'diverged' | 'in_sync' | 'malformed' | 'missing' | 'staged' | 'unknown' | 'unreachable'
@@ -239,19 +239,6 @@ export function summaryLine(comparison: Comparison): string {
   })
   const agree = summary.peersAgree === undefined ? [] : [summary.peersAgree ? 'readable apps agree with each other' : 'readable apps disagree with each other']
   return [head + latest, ...others, ...agree].join('; ')
-}
-
-/** A dyno as the dynos list gives it, reduced to what the comparison and the barrier need. */
-export interface DynoOnRelease {
-  command?: string
-  /** When the platform started it (ISO time, the platform's clock). */
-  createdAt?: string
-  name: string
-  /** The release it runs; 0 when the dyno does not say (a Fir app). */
-  release: number
-  /** `starting`, `up`, `crashed`, `idle` or `down`. */
-  state?: string
-  type?: string
 }
 
 /** Dynos that run an older release than the app's current one, and hold another key than the app's config. */

@@ -9,7 +9,18 @@
  * - a dyno that does not say which release it runs (release 0 here: a Fir app) cannot be proven to run any key;
  * - with preboot, the old web dynos keep serving, unlisted, for the boot timeout + 2 minutes after the new ones start.
  */
-import type {DynoOnRelease} from './compare.js'
+/** A dyno as the dynos list gives it, reduced to what the comparison and the barrier need. */
+export interface DynoOnRelease {
+  command?: string
+  /** When the platform started it (ISO time, the platform's clock). */
+  createdAt?: string
+  name: string
+  /** The release it runs; 0 when the dyno does not say (a Fir app). */
+  release: number
+  /** `starting`, `up`, `crashed`, `idle` or `down`. */
+  state?: string
+  type?: string
+}
 
 /** Heroku's preboot window is the boot timeout (up to 180 s when raised) plus two minutes; this covers the longest. */
 export const DEFAULT_PREBOOT_WAIT_MS = 5 * 60_000

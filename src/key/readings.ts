@@ -4,7 +4,8 @@
  * status (the holders, --dynos) and rotate's barrier, which keeps the release cache across its polls: a release's
  * config never changes.
  */
-import type {DynoOnRelease, Reading} from './compare.js'
+import type {Reading} from './compare.js'
+import type {DynoOnRelease} from './dynos.js'
 
 import {type ConfigVars, describeFailure, type PlatformApi} from '../core/platform-api.js'
 import {parseSecureKey} from '../runtime/key.js'

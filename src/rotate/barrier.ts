@@ -25,9 +25,9 @@ import type {KeyPrints, Reading} from '../key/compare.js'
 import {type PlatformApi} from '../core/platform-api.js'
 import {type Progress} from '../core/progress.js'
 import {type PollSchedule, pollUntil} from '../core/wait.js'
-import {type DynoOnRelease, printsOf} from '../key/compare.js'
+import {printsOf} from '../key/compare.js'
 import {
-  isDown, isReleaseDyno, isWeb, moveOnCommand, prebootUntil, releaseUnknown,
+  type DynoOnRelease, isDown, isReleaseDyno, isWeb, moveOnCommand, prebootUntil, releaseUnknown,
 } from '../key/dynos.js'
 import {type GoneHolder, goneHolder} from '../key/gone-holder.js'
 import {

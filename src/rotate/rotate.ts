@@ -20,84 +20,28 @@
  */
 import {randomBytes} from 'node:crypto'
 
-import {checkConfirmations, confirmAction, type Confirmer} from '../core/confirm.js'
+import {checkConfirmations, confirmAction} from '../core/confirm.js'
 import {NotFoundError, SecurekeyError} from '../core/errors.js'
 import {describeFailure, type PlatformApi} from '../core/platform-api.js'
-import {type Progress, silentProgress} from '../core/progress.js'
-import {type PollSchedule} from '../core/wait.js'
+import {silentProgress} from '../core/progress.js'
 import {type KeyPrints} from '../key/compare.js'
-import {type GoneHolder} from '../key/gone-holder.js'
 import {
   type ConfigCache, type Holder, holdersOf, type SelfManagedKey,
 } from '../key/model.js'
 import {findKeys, pickOwned} from '../key/resolve.js'
 import {
-  heldByAnother, releasesFrom, remainingSteps, rotationState, type RotationState, type RotationStep, type Standing, unprovenStage,
+  heldByAnother, releasesFrom, remainingSteps, rotationState, type RotationState, type Standing, unprovenStage,
 } from '../key/rotation-state.js'
 import {readConfig} from '../key/self-managed.js'
-import {type Runner, type Straggler} from './barrier.js'
 import {goneAmong, goneHoldersError, unprovenStageError} from './holder-failures.js'
+import {
+  type HolderStep, type RotateOptions, type RotateOutcome,
+} from './outcome.js'
 import {heldBy, pairOf, RotationRun} from './run.js'
 
-export interface RotateOptions {
-  app: string
-  confirmer: Confirmer
-  dryRun: boolean
-  /** Rotate only when LATEST is older than this (ms). */
-  ifOlderThanMs?: number
-  /** The KEY argument, when the owner holds several keys. */
-  keyVar?: string
-  now?: () => Date
-  /** Called with the plan once it is known, before anything is changed (the command prints it). */
-  onPlan?: (plan: RotateOutcome) => void
-  poll: PollSchedule
-  /** How long a preboot app's old web dynos may serve after a release (barrier.ts). */
-  prebootWaitMs?: number
-  progress?: Progress
-  /** The dyno this run is in, when it is (`DYNO`): the barrier never waits for it. */
-  runner?: Runner
-  /** How long each barrier waits. */
-  timeoutMs: number
-}
-
-export interface HolderStep {
-  app: string
-  /** stage / promote: a write (one release, its dynos restart); none: already there. */
-  releases: number
-  var: string
-}
-
-export type RotateStatus = 'not_due' | 'rotated' | 'stopped' | 'would_rotate'
-
-export type StopPhase = 'barrier' | 'promote' | 'stage' | 'start'
-
-export interface RotateOutcome {
-  /** The LATEST the rotation started from (fingerprint). */
-  current: string
-  dryRun: boolean
-  key: SelfManagedKey
-  /** The new LATEST (fingerprint), once made. */
-  new?: string
-  owner: string
-  /** The steps left when the run started (key/rotation-state.ts). */
-  remaining: RotationStep[]
-  /** Where the run started: a new rotation, or one found staged / promoted. */
-  resumed?: 'promoted' | 'staged'
-  status: RotateStatus
-  steps: HolderStep[]
-  stopped?: {
-    /** Holders deleted or out of reach (key/gone-holder.ts): a re-run cannot pass them until they are dealt with. */
-    gone?: GoneHolder[]
-    message: string
-    phase: StopPhase
-    stragglers: Straggler[]
-    /** The commands to run next, the re-run last. */
-    suggestions: string[]
-  }
-  var: string
-  /** Why not due (with --if-older-than). */
-  why?: string
-}
+export type {
+  HolderStep, RotateOptions, RotateOutcome, RotateStatus, StopPhase,
+} from './outcome.js'
 
 /** The one self-managed key this app owns; an add-on key is refused (only its provider can rotate it), before any write. */
 async function keyToRotate(platform: PlatformApi, options: RotateOptions): Promise<{configs: ConfigCache, key: SelfManagedKey}> {

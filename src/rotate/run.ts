@@ -25,7 +25,7 @@ import {type BarrierResult, DynoReader, type Straggler} from './barrier.js'
 import {
   describeFailures, goneAmong, type HolderFailure, probeHolders,
 } from './holder-failures.js'
-import {type RotateOptions, type RotateOutcome, type StopPhase} from './rotate.js'
+import {type RotateOptions, type RotateOutcome, type StopPhase} from './outcome.js'
 
 export const pairOf = (value: string | undefined): KeyPrints | undefined => printsOf(parseSecureKey(value))
 
