@@ -128,8 +128,9 @@ export function appVerdict(read: AppRead, rules: BarrierRules): {halt?: Halt, le
     }
   }
 
-  const torn = read.dynos.find(dyno => dyno.release === newest?.version && read.readings.get(dyno.release)?.kind === 'read' && !(read.readings.get(dyno.release) as {key?: unknown}).key)
-  if (torn && newest) {
+  // The newest release a dyno already runs lacks the var: the key was removed under the rotation.
+  const atNewest = newest && read.dynos.some(dyno => dyno.release === newest.version) ? read.readings.get(newest.version) : undefined
+  if (newest && atNewest?.kind === 'read' && atNewest.key === undefined) {
     return {
       halt: {app, message: `${configVar} is no longer set on ${app} (release v${newest.version} removed it): the key was torn down or changed during the rotation.`, suggestions: []},
       left,
@@ -152,15 +153,21 @@ export interface BarrierOptions {
 
 export type BarrierResult = {halt: Halt, left: Straggler[], passed: false} | {left: Straggler[], passed: boolean}
 
+/** One read of some holders: each app's dynos that do not pass, and the first reason to stop at once, if any. */
+interface Read {
+  halt?: Halt
+  left: Map<string, Straggler[]>
+}
+
+/** The releases whose config a holder's verdict needs: its newest, and each one a dyno runs. */
+const versionsOf = (found: AppDynos): number[] => [...new Set([found.newest?.version ?? 0, ...found.dynos.map(dyno => dyno.release)])].filter(version => version > 0)
+
 /**
  * Reads the holders' dynos poll after poll for one rotation; release configs and preboot settings are read once per
  * run and kept across its barriers.
  */
 export class DynoReader {
-  /** Requests made, for the budget (bench/RESULTS.md). */
-  requests = 0
   private readonly cache = new Map<string, Map<string, Reading>>()
-  private readonly halts = new Map<string, Halt>()
   private preboot?: Map<string, boolean>
 
   constructor(private readonly platform: PlatformApi) {}
@@ -169,22 +176,23 @@ export class DynoReader {
   async barrier(options: BarrierOptions): Promise<BarrierResult> {
     const {holders, progress} = options
     const apps = [...new Set(holders.map(holder => holder.app))]
+    const lastLeft = new Map<string, Straggler[]>()
     let pending = apps
     let halt: Halt | undefined
-    const lastLeft = new Map<string, Straggler[]>()
+    /** Reads `some` apps, keeping what each still lacks; the dynos of every app left, as last read. */
+    const readApps = async (some: readonly string[]): Promise<Straggler[]> => {
+      const read = await this.read(options, some)
+      for (const [app, left] of read.left) lastLeft.set(app, left)
+      halt = read.halt
+      return apps.flatMap(app => lastLeft.get(app) ?? [])
+    }
+
     progress.start(options.label)
     const check = async (): Promise<Straggler[]> => {
-      const read = pending.length === apps.length
-      for (const [app, found] of await this.read(options, pending)) lastLeft.set(app, found.left)
-      halt = pending.map(app => this.halts.get(app)).find(Boolean)
-      let left = apps.flatMap(app => lastLeft.get(app) ?? [])
+      const partial = pending.length < apps.length
+      let left = await readApps(pending)
       // Apps that passed are not read again until none is left; then one full read confirms.
-      if (left.length === 0 && !read && !halt) {
-        for (const [app, found] of await this.read(options, apps)) lastLeft.set(app, found.left)
-        halt = apps.map(app => this.halts.get(app)).find(Boolean)
-        left = apps.flatMap(app => lastLeft.get(app) ?? [])
-      }
-
+      if (left.length === 0 && partial && !halt) left = await readApps(apps)
       pending = apps.filter(app => (lastLeft.get(app) ?? []).length > 0)
       return left
     }
@@ -212,7 +220,6 @@ export class DynoReader {
     if (!this.preboot) {
       const apps = [...new Set(options.holders.map(holder => holder.app))]
       const enabled = await this.platform.each(apps, app => this.platform.featureEnabled(app, 'preboot'))
-      this.requests += apps.length
       this.preboot = new Map(apps.map((app, index) => [app, enabled[index]]))
     }
 
@@ -220,52 +227,46 @@ export class DynoReader {
   }
 
   /** One read of `apps`: dynos and newest release (through the pool, one wave), then the release configs not read before. */
-  private async read(options: BarrierOptions, apps: readonly string[]): Promise<Map<string, {left: Straggler[]}>> {
+  private async read(options: BarrierOptions, apps: readonly string[]): Promise<Read> {
     const {platform} = this
     const holders = options.holders.filter(holder => apps.includes(holder.app))
     const preboot = await this.prebootOf(options)
     const listed = await listDynos(platform, apps)
-    this.requests += apps.length * 2
     const wanted = new Map<string, Set<string>>()
-    const gone: Halt[] = []
+    const halts: Halt[] = []
+    const readable: Array<{found: AppDynos, holder: {app: string, configVar: string}}> = []
     for (const holder of holders) {
       const found = listed.get(holder.app)!
       if ('error' in found) {
         // A holder that is gone stops the rotation at once; any other failure is the poll's, and the run stops there.
         const lost = goneHolder(holder.app, found.failure)
         if (!lost) throw new Error(`reading the dynos of ${holder.app} failed: ${found.error}`)
-        gone.push({
+        halts.push({
           app: holder.app, gone: lost, message: `${holder.app} holds ${holder.configVar} but cannot be read any more.`, suggestions: [],
         })
         continue
       }
 
-      for (const version of new Set([found.newest?.version ?? 0, ...found.dynos.map(dyno => dyno.release)])) {
-        if (version > 0) addTo(wanted, releaseKey(holder.app, version), holder.configVar)
-      }
+      readable.push({found, holder})
+      for (const version of versionsOf(found)) addTo(wanted, releaseKey(holder.app, version), holder.configVar)
     }
 
-    const missing = [...wanted].filter(([key, names]) => [...names].some(name => !this.cache.get(key)?.has(name))).length
     const readings = await readAtReleases(platform, wanted, this.cache)
-    this.requests += missing
-    const result = new Map<string, {left: Straggler[]}>()
+    const left = new Map<string, Straggler[]>()
     const now = platform.serverTime ?? Date.now()
-    for (const holder of holders) {
-      const found = listed.get(holder.app)!
-      if ('error' in found) continue
-      const byVersion = new Map([...new Set([found.newest?.version ?? 0, ...found.dynos.map(dyno => dyno.release)])].map(version => [version, readings.get(releaseKey(holder.app, version))?.get(holder.configVar)]))
-      const unreadable = [...byVersion].find(([version, reading]) => version > 0 && reading?.kind === 'unreachable')
+    for (const {found, holder} of readable) {
+      const byVersion = new Map(versionsOf(found).map(version => [version, readings.get(releaseKey(holder.app, version))?.get(holder.configVar)]))
+      const unreadable = [...byVersion].find(([, reading]) => reading?.kind === 'unreachable')
       if (unreadable) throw new Error(`reading the config of release v${unreadable[0]} of ${holder.app} failed: ${(unreadable[1] as {reason: string}).reason}`)
       const verdict = appVerdict({
-        app: holder.app, configVar: holder.configVar, dynos: (found as AppDynos).dynos, newest: found.newest, readings: byVersion,
+        app: holder.app, configVar: holder.configVar, dynos: found.dynos, newest: found.newest, readings: byVersion,
       }, {
         now, preboot: preboot.get(holder.app) ?? false, prebootMs: options.prebootMs, ready: options.ready, runner: options.runner,
       })
-      if (verdict.halt) this.halts.set(holder.app, verdict.halt)
-      result.set(holder.app, {left: [...result.get(holder.app)?.left ?? [], ...verdict.left]})
+      if (verdict.halt) halts.push(verdict.halt)
+      left.set(holder.app, [...left.get(holder.app) ?? [], ...verdict.left])
     }
 
-    for (const halt of gone) this.halts.set(halt.app, halt)
-    return result
+    return {halt: halts[0], left}
   }
 }
