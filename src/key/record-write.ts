@@ -14,7 +14,8 @@
  * and one after the write (where a blind write read the config back: one request more), plus one read per release
  * in between when there is any.
  *
- * A record that says a rotation is under way is never changed here (the rotation owns the record until it completes).
+ * A record that says a rotation is under way is not changed here (the rotation owns the record until it completes),
+ * except by a change that every rotation state allows (`duringRotation`: dropping a holder that no longer exists).
  */
 import {randomBytes} from 'node:crypto'
 
@@ -115,14 +116,16 @@ const keyChanged = (owner: string, keyVar: string, what: string) => new ChangedM
  * read and our write, the change is applied again on top of what it wrote, so neither command's holders are lost; a
  * rotation or a removal that came between is put back and the change refused. `holds` tells whether a record already
  * carries the change; `what` names it for the messages ("attaching service-3"); `keyValue`, the owner's key the change
- * was made for (attach copied it to the peers): a record of another key is not changed.
+ * was made for (attach copied it to the peers): a record of another key is not changed; `duringRotation`: the change
+ * holds whatever the rotation's phase, so it is made (and re-applied) while one is under way.
  */
-export async function updateRecord(platform: PlatformApi, owner: string, keyVar: string, change: (record: OwnerRecord) => OwnerRecord, options: {holds: (record: OwnerRecord) => boolean, keyValue?: string, what: string}): Promise<OwnerRecord> {
+export async function updateRecord(platform: PlatformApi, owner: string, keyVar: string, change: (record: OwnerRecord) => OwnerRecord, options: {duringRotation?: boolean, holds: (record: OwnerRecord) => boolean, keyValue?: string, what: string}): Promise<OwnerRecord> {
+  const refused = (record: OwnerRecord) => !options.duringRotation && rotationUnderWay(record)
   const recordVar = recordVarFor(keyVar)
   let read = await readOwner(platform, owner)
   let from = ownerRecordIn(read.config, owner, keyVar)
   if (!from) throw gone(owner, keyVar, options.what)
-  if (rotationUnderWay(from)) throw rotationInProgress(from, options.what)
+  if (refused(from)) throw rotationInProgress(from, options.what)
   if (options.keyValue !== undefined && read.config[keyVar] !== options.keyValue) throw keyChanged(owner, keyVar, options.what)
   if (options.holds(from)) return from
   for (let attempt = 1; attempt <= TRIES; attempt++) {
@@ -131,12 +134,12 @@ export async function updateRecord(platform: PlatformApi, owner: string, keyVar:
     const {ours, replaced} = await writeChecked(platform, owner, read, {[recordVar]: formatRecord(next)})
     if (!replaced) return next
     from = ownerRecordIn(replaced.config, owner, keyVar)
-    if (!from || rotationUnderWay(from) || (options.keyValue !== undefined && replaced.config[keyVar] !== options.keyValue)) {
+    if (!from || refused(from) || (options.keyValue !== undefined && replaced.config[keyVar] !== options.keyValue)) {
       // Our write replaced a rotation's record, a teardown's removal or a new key's record: theirs goes back, we stop.
       // eslint-disable-next-line no-await-in-loop
       await platform.setConfigVars(owner, {[recordVar]: replaced.config[recordVar] ?? null})
       if (!from) throw gone(owner, keyVar, options.what)
-      throw rotationUnderWay(from) ? rotationInProgress(from, options.what) : keyChanged(owner, keyVar, options.what)
+      throw refused(from) ? rotationInProgress(from, options.what) : keyChanged(owner, keyVar, options.what)
     }
 
     read = ours

@@ -15,17 +15,12 @@
  * was gone stops at it before any write, and one started earlier stops at its next read or write of that app.
  */
 import {confirmAction, type Confirmer} from '../core/confirm.js'
-import {
-  ChangedMeanwhileError, ConfirmationRequiredError, InvalidInputError, NotFoundError,
-} from '../core/errors.js'
+import {ConfirmationRequiredError, InvalidInputError, NotFoundError} from '../core/errors.js'
 import {type PlatformApi} from '../core/platform-api.js'
 import {dropHolderCommand, goneHolder} from '../key/gone-holder.js'
 import {type SharedKey} from '../key/model.js'
-import {currentRecord, updateRecord} from '../key/record-write.js'
-import {
-  formatRecord, type OwnerRecord, type RecordEntry, recordVarFor,
-} from '../key/record.js'
-import {rotationUnderWay} from '../key/rotation-state.js'
+import {updateRecord} from '../key/record-write.js'
+import {type OwnerRecord, type RecordEntry} from '../key/record.js'
 
 export interface HolderDrop {
   app: string
@@ -113,19 +108,14 @@ export async function checkGone(platform: PlatformApi, drop: HolderDrop): Promis
   })
 }
 
-/** Removes the app's entries from the owner's record, and returns the record as read back. */
-export async function dropHolder(platform: PlatformApi, drop: HolderDrop): Promise<OwnerRecord> {
-  const change = (record: OwnerRecord): OwnerRecord => ({...record, holders: record.holders.filter(holder => holder.app !== drop.app)})
-  const holds = (record: OwnerRecord): boolean => !record.holders.some(holder => holder.app === drop.app)
-  const what = `dropping ${drop.app}, which no longer exists`
-  const record = await currentRecord(platform, drop.owner, drop.keyVar)
-  if (!record || !rotationUnderWay(record)) return updateRecord(platform, drop.owner, drop.keyVar, change, {holds, what})
-
-  if (holds(record)) return record
-  await platform.setConfigVars(drop.owner, {[recordVarFor(drop.keyVar)]: formatRecord(change(record))})
-  const back = await currentRecord(platform, drop.owner, drop.keyVar)
-  if (back && holds(back)) return back
-  throw new ChangedMeanwhileError(`Another command changed ${drop.owner}'s ${drop.keyVar} record while ${what}, so the change did not stick; run this command again.`, {
-    suggestions: [dropHolderCommand(drop.keyVar, drop.owner, drop.app)],
+/**
+ * Removes the app's entries from the owner's record (a checked write), during a rotation too: an app that no longer
+ * exists holds no key, whatever the phase.
+ */
+export function dropHolder(platform: PlatformApi, drop: HolderDrop): Promise<OwnerRecord> {
+  return updateRecord(platform, drop.owner, drop.keyVar, record => ({...record, holders: record.holders.filter(holder => holder.app !== drop.app)}), {
+    duringRotation: true,
+    holds: record => !record.holders.some(holder => holder.app === drop.app),
+    what: `dropping ${drop.app}, which no longer exists`,
   })
 }
