@@ -107,6 +107,11 @@ export async function writeChecked(platform: PlatformApi, owner: string, base: O
   return verdict
 }
 
+/** Yields to the command a checked write replaced: the vars written go back to what that command had set. */
+export async function putBack(platform: PlatformApi, owner: string, replaced: OwnerRead, names: readonly string[]): Promise<void> {
+  await platform.setConfigVars(owner, Object.fromEntries(names.map(name => [name, replaced.config[name] ?? null])))
+}
+
 const gone = (owner: string, keyVar: string, what: string) => new ChangedMeanwhileError(`${owner}'s ${keyVar} or its record was removed while ${what}; nothing more was changed. Check with heroku securekey:status -a ${owner}.`, {suggestions: [`heroku securekey:status -a ${owner}`]})
 
 const keyChanged = (owner: string, keyVar: string, what: string) => new ChangedMeanwhileError(`${owner}'s ${keyVar} changed (a rotation or a new key) while ${what}, so its record was not changed. Check with heroku securekey:status ${keyVar} -a ${owner}, then run this command again.`, {suggestions: [`heroku securekey:status ${keyVar} -a ${owner}`]})
@@ -137,7 +142,7 @@ export async function updateRecord(platform: PlatformApi, owner: string, keyVar:
     if (!from || refused(from) || (options.keyValue !== undefined && replaced.config[keyVar] !== options.keyValue)) {
       // Our write replaced a rotation's record, a teardown's removal or a new key's record: theirs goes back, we stop.
       // eslint-disable-next-line no-await-in-loop
-      await platform.setConfigVars(owner, {[recordVar]: replaced.config[recordVar] ?? null})
+      await putBack(platform, owner, replaced, [recordVar])
       if (!from) throw gone(owner, keyVar, options.what)
       throw refused(from) ? rotationInProgress(from, options.what) : keyChanged(owner, keyVar, options.what)
     }

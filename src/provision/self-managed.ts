@@ -13,7 +13,7 @@ import {type PlatformApi} from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
 import {confirmCuttingOff} from '../key/guard.js'
 import {selfManagedKey} from '../key/model.js'
-import {readOwner, writeChecked} from '../key/record-write.js'
+import {putBack, readOwner, writeChecked} from '../key/record-write.js'
 import {
   formatRecord, isOwnerRecord, newKey, ownerRecord, parseRecord, recordVarFor,
 } from '../key/record.js'
@@ -77,7 +77,7 @@ export async function provisionSelfManaged(platform: PlatformApi, options: SelfM
   const {replaced} = await writeChecked(platform, app, read, {[configVar]: value, [recordVar]: formatRecord(ownerRecord(app, configVar, (options.now?.() ?? new Date()).toISOString(), record?.holders ?? []))})
   if (replaced) {
     // Another command set this var between our read and our write: theirs goes back, so no key is replaced unconfirmed.
-    await platform.setConfigVars(app, {[configVar]: replaced.config[configVar] ?? null, [recordVar]: replaced.config[recordVar] ?? null})
+    await putBack(platform, app, replaced, [configVar, recordVar])
     progress.stop('another command set it first')
     throw new ChangedMeanwhileError(`Another command set ${configVar} on ${app} (release v${replaced.version}) while this one was setting it, so this run put that one back and kept it: ${app} has one ${configVar}, not the one this run made. Check it with heroku securekey:status ${configVar} -a ${app}.`, {
       suggestions: [`heroku securekey:status ${configVar} -a ${app}`],

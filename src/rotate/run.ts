@@ -12,7 +12,7 @@ import {DEFAULT_PREBOOT_WAIT_MS} from '../key/dynos.js'
 import {type GoneHolder, goneHolderAdvice, goneHolderSuggestions} from '../key/gone-holder.js'
 import {type Holder, type SelfManagedKey} from '../key/model.js'
 import {
-  currentRecord, ownerRecordIn, readOwner, writeChecked,
+  currentRecord, ownerRecordIn, putBack, readOwner, writeChecked,
 } from '../key/record-write.js'
 import {
   formatRecord, newKey, type OwnerRecord, peerRecord, recordVarFor, type Rotation,
@@ -281,13 +281,12 @@ export class RotationRun {
    */
   private async writeOwner(changes: Record<string, string>): Promise<void> {
     const {current, key, now, platform} = this.context
-    const recordVar = recordVarFor(key.configVar)
     const read = await readOwner(platform, key.owner)
     const fresh = ownerRecordIn(read.config, key.owner, key.configVar)
     if (!fresh || formatRecord(fresh) !== formatRecord(this.written) || read.config[key.configVar] !== current.get(key.owner)) throw changedUnder(key, fresh, now())
     const {replaced} = await writeChecked(platform, key.owner, read, changes)
     if (!replaced) return
-    await platform.setConfigVars(key.owner, {[key.configVar]: replaced.config[key.configVar] ?? null, [recordVar]: replaced.config[recordVar] ?? null})
+    await putBack(platform, key.owner, replaced, Object.keys(changes))
     throw changedUnder(key, ownerRecordIn(replaced.config, key.owner, key.configVar), now(), replaced.version)
   }
 }
