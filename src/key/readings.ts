@@ -61,22 +61,19 @@ export async function readAtReleases(platform: PlatformApi, wanted: Map<string, 
 
 /** Which release each dyno of an app runs, and the app's newest release. */
 export interface AppDynos {
-  currentRelease: number
   dynos: DynoOnRelease[]
   /** The newest release and its status (`pending` while its release phase runs, `failed` when it failed). */
   newest?: {status: string, version: number}
 }
 
 /**
- * Every app's dynos and (unless `newest` is false: currentRelease is then 0) its newest release, through the pool,
- * one wave; a failed app keeps the reason and the error.
+ * Every app's dynos and its newest release, through the pool, one wave; a failed app keeps the reason and the error.
  */
-export async function listDynos(platform: PlatformApi, apps: readonly string[], newest = true): Promise<Map<string, AppDynos | {error: string, failure: unknown}>> {
+export async function listDynos(platform: PlatformApi, apps: readonly string[]): Promise<Map<string, AppDynos | {error: string, failure: unknown}>> {
   const listed = await platform.each(apps, async (app): Promise<AppDynos | {error: string, failure: unknown}> => {
     try {
-      const [dynos, releases] = await Promise.all([platform.dynos(app), newest ? platform.releases(app, 1) : []])
+      const [dynos, releases] = await Promise.all([platform.dynos(app), platform.releases(app, 1)])
       return {
-        currentRelease: releases[0]?.version ?? 0,
         dynos: dynos.map(dyno => ({
           command: dyno.command, createdAt: dyno.created_at, name: dyno.name!, release: dyno.release?.version ?? 0, state: dyno.state, type: dyno.type,
         })),
@@ -87,4 +84,16 @@ export async function listDynos(platform: PlatformApi, apps: readonly string[], 
     }
   })
   return new Map(apps.map((app, index) => [app, listed[index]]))
+}
+
+/**
+ * Whether each app has preboot on (one request each, through the pool), for the barrier and `status --dynos`. A read
+ * that fails throws, unless `unread` says what to take instead.
+ */
+export async function readPreboot(platform: PlatformApi, apps: readonly string[], unread?: () => boolean): Promise<Map<string, boolean>> {
+  const enabled = await platform.each(apps, app => platform.featureEnabled(app, 'preboot').catch((error: unknown) => {
+    if (!unread) throw error
+    return unread()
+  }))
+  return new Map(apps.map((app, index) => [app, enabled[index]]))
 }

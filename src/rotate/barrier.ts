@@ -31,7 +31,7 @@ import {
 } from '../key/dynos.js'
 import {type GoneHolder, goneHolder} from '../key/gone-holder.js'
 import {
-  addTo, type AppDynos, listDynos, readAtReleases, releaseKey,
+  addTo, type AppDynos, listDynos, readAtReleases, readPreboot, releaseKey,
 } from '../key/readings.js'
 
 export interface Straggler {
@@ -218,9 +218,7 @@ export class DynoReader {
   /** Preboot per holder app, read once per run (one request each). */
   private async prebootOf(options: BarrierOptions): Promise<Map<string, boolean>> {
     if (!this.preboot) {
-      const apps = [...new Set(options.holders.map(holder => holder.app))]
-      const enabled = await this.platform.each(apps, app => this.platform.featureEnabled(app, 'preboot'))
-      this.preboot = new Map(apps.map((app, index) => [app, enabled[index]]))
+      this.preboot = await readPreboot(this.platform, [...new Set(options.holders.map(holder => holder.app))])
     }
 
     return this.preboot

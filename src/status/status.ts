@@ -31,7 +31,7 @@ import {
   type ConfigCache, describeKey, holdersOf, type SharedKey,
 } from '../key/model.js'
 import {
-  addTo, listDynos, readAtReleases, readEach, releaseKey,
+  addTo, listDynos, readAtReleases, readEach, readPreboot, releaseKey,
 } from '../key/readings.js'
 import {findKeys, type Resolution} from '../key/resolve.js'
 import {rotationNew} from '../key/rotation-state.js'
@@ -126,14 +126,15 @@ export async function addDynos(platform: PlatformApi, statuses: readonly KeyStat
   const apps = [...new Set(holders.filter(holder => holder.state !== 'unreachable').map(holder => holder.app))]
   const [dynosOf, preboot] = await Promise.all([
     listDynos(platform, apps),
-    platform.each(apps, app => platform.featureEnabled(app, 'preboot').catch(() => false)).then(enabled => new Map(apps.map((app, index) => [app, enabled[index]]))),
+    // A report, not a barrier: an app whose preboot cannot be read is shown without its window.
+    readPreboot(platform, apps, () => false),
   ])
   const wanted = new Map<string, Set<string>>()
   for (const holder of holders) {
     const found = dynosOf.get(holder.app)
     if (!found || 'error' in found) continue
     for (const dyno of found.dynos) {
-      if (dyno.release < found.currentRelease) addTo(wanted, releaseKey(holder.app, dyno.release), holder.configVar)
+      if (dyno.release < (found.newest?.version ?? 0)) addTo(wanted, releaseKey(holder.app, dyno.release), holder.configVar)
     }
   }
 
@@ -157,7 +158,7 @@ export async function addDynos(platform: PlatformApi, statuses: readonly KeyStat
         report: compareDynos({
           appKeys: holder.keys,
           configVar: holder.configVar,
-          currentRelease: found.currentRelease,
+          currentRelease: found.newest?.version ?? 0,
           dynos: found.dynos,
           newest: found.newest,
           preboot: preboot.get(holder.app) ? {nowMs, windowMs: DEFAULT_PREBOOT_WAIT_MS} : undefined,
