@@ -23,7 +23,10 @@ export interface PollSchedule {
 /** A third of the account's hourly refill (4,500 an hour), spread over the hour: one request every 2.4 s. */
 export const DEFAULT_POLL: PollSchedule = {initialMs: 2000, maxMs: 30_000, msPerRequest: 2400}
 
-/** Below this RateLimit-Remaining a wait pauses until the pool refills, leaving the rest to the user's other tools. */
+/**
+ * Below this RateLimit-Remaining a wait pauses until the pool refills and status --all stops reading: the rest is left
+ * to the user's other tools.
+ */
 export const LOW_RATE_LIMIT = 500
 
 /** The pool refills at about 75 requests a minute: 800 ms a request, scaled like the schedule. */

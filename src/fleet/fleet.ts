@@ -28,6 +28,7 @@ import {
   type Attachment, type ConfigVars, describeFailure, isNotFound, type PlatformApi,
 } from '../core/platform-api.js'
 import {type Progress, silentProgress} from '../core/progress.js'
+import {LOW_RATE_LIMIT} from '../core/wait.js'
 import {
   compareHolders, type Comparison, type HolderReading, type HolderState, type HolderStatus, type Reading,
 } from '../key/compare.js'
@@ -39,9 +40,6 @@ import {
 import {parseSecureKey} from '../runtime/key.js'
 
 const DAY_MS = 86_400_000
-
-/** Reads stop before RateLimit-Remaining would fall below this. */
-export const RATE_LIMIT_FLOOR = 500
 
 /**
  * The grace after an add-on plan's interval before its key is overdue. The provider rotates at its scheduler's first
@@ -192,10 +190,10 @@ class ConfigReader {
     const todo = [...new Set(apps)].filter(app => !this.configs.has(app))
     await this.platform.each(todo, async app => {
       const remaining = this.platform.rateLimitRemaining
-      if (this.stopped || (remaining !== undefined && remaining - this.inFlight - 1 < RATE_LIMIT_FLOOR)) {
+      if (this.stopped || (remaining !== undefined && remaining - this.inFlight - 1 < LOW_RATE_LIMIT)) {
         this.stopped ??= {
           rateLimitRemaining: remaining!,
-          reason: `stopped reading before RateLimit-Remaining (${remaining}) fell below ${RATE_LIMIT_FLOOR}`,
+          reason: `stopped reading before RateLimit-Remaining (${remaining}) fell below ${LOW_RATE_LIMIT}`,
         }
         this.configs.set(app, {error: `not read: ${this.stopped.reason}`})
         return
@@ -420,7 +418,7 @@ async function addAddonAges(platform: PlatformApi, keys: FleetKey[], now: number
     }
 
     const remaining = platform.rateLimitRemaining
-    if (reader.stopped || (remaining !== undefined && remaining < RATE_LIMIT_FLOOR + 10)) {
+    if (reader.stopped || (remaining !== undefined && remaining < LOW_RATE_LIMIT + 10)) {
       key.age = {...key.age, error: 'not read: the reads stopped for the rate limit'}
       return
     }
