@@ -13,6 +13,7 @@ import Attach from '../../src/commands/securekey/attach.js'
 import Provision from '../../src/commands/securekey/provision.js'
 import Rotate from '../../src/commands/securekey/rotate.js'
 import Status from '../../src/commands/securekey/status.js'
+import {pause} from '../../src/core/wait.js'
 import {fingerprint} from '../../src/runtime/key.js'
 import {refusedPairs} from '../helpers/key-acceptance.js'
 import {unwrapped} from '../helpers/output.js'
@@ -42,9 +43,7 @@ async function refusalsDuring<T>(sandbox: Sandbox, run: () => Promise<T>): Promi
     refusals += refusedPairs(sandbox.control, holders).refused.length
   })
   const result = await run()
-  await new Promise(resolve => {
-    setTimeout(resolve, 100)
-  })
+  await pause(100)
   stop()
   return {refusals, result}
 }
@@ -84,9 +83,7 @@ describe('the rotation barrier on Heroku\'s dyno behaviours', function () {
     })
 
     it('reads preboot once per holder, not per poll; a re-run after the window does not wait for it again', async () => {
-      await new Promise(resolve => {
-        setTimeout(resolve, 2100) // the window after the attach's release
-      })
+      await pause(2100) // the window after the attach's release
       sandbox.control.clearRequests()
       const stopped = await runCommand(Rotate, [...ROTATE, '--preboot-wait', '2s', '--timeout', '300ms'], sandboxEnv(sandbox, 20))
       expect(stopped.exitCode).to.equal(1)
@@ -94,9 +91,7 @@ describe('the rotation barrier on Heroku\'s dyno behaviours', function () {
       const featureReads = apiRequests(sandbox).filter(entry => entry.path.includes('/features/preboot'))
       expect(featureReads.map(entry => entry.path).sort()).to.deep.equal(['/apps/service-1/features/preboot', '/apps/service-2/features/preboot', '/apps/service-3/features/preboot'])
 
-      await new Promise(resolve => {
-        setTimeout(resolve, 2100)
-      })
+      await pause(2100)
       const resumed = await runCommand(Rotate, [...ROTATE, '--preboot-wait', '2s', '--json'], sandboxEnv(sandbox, 20))
       expect(resumed.exitCode, resumed.stderr).to.equal(0)
       expect(JSON.parse(resumed.stdout)).to.deep.include({resumed: 'staged', status: 'rotated'})
@@ -202,9 +197,7 @@ describe('the rotation barrier on Heroku\'s dyno behaviours', function () {
   it('stops at once when a holder is gone (deleted mid-rotation), naming it', async () => {
     sandbox.control.holdDynos('service-3', ['web.1'])
     const running = runCommand(Rotate, [...ROTATE, '--timeout', '30s'], sandboxEnv(sandbox, 20))
-    await new Promise(resolve => {
-      setTimeout(resolve, 300)
-    })
+    await pause(300)
     // The app is deleted: from now on the API answers 404 for it.
     sandbox.control.injectFault({
       body: {id: 'not_found', message: 'Couldn\'t find that app.'}, count: 1000, path: /^\/apps\/service-3\//, status: 404,
@@ -217,9 +210,7 @@ describe('the rotation barrier on Heroku\'s dyno behaviours', function () {
   it('stops at once when the key is torn down from a holder during the barrier, instead of waiting out --timeout', async () => {
     sandbox.control.holdDynos('service-3', ['web.1'])
     const running = runCommand(Rotate, [...ROTATE, '--timeout', '30s'], sandboxEnv(sandbox, 20))
-    await new Promise(resolve => {
-      setTimeout(resolve, 300)
-    })
+    await pause(300)
     // What a teardown does to a peer: the var and its record go, in one release its dynos restart on.
     sandbox.control.releaseDynos('service-3')
     sandbox.control.setConfigVar('service-3', PEER_VAR, null)

@@ -4,21 +4,10 @@ import {
   type Sandbox, type SandboxEvent, startSandbox,
 } from '../../sandbox/index.js'
 import {randomness} from '../../sandbox/random.js'
+import {pause} from '../../src/core/wait.js'
 import {type KeyHolder, refusedPairs} from '../helpers/key-acceptance.js'
+import {waitFor} from '../helpers/wait-for.js'
 import {raw} from './sandbox/http.js'
-
-const sleep = (ms: number) => new Promise(resolve => {
-  setTimeout(resolve, ms)
-})
-
-async function waitFor(check: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms`)
-    // eslint-disable-next-line no-await-in-loop
-    await sleep(2)
-  }
-}
 
 /** The order the sandbox's seeded draws give the formation dynos web.1, web.2, worker.1 of `app`, soonest first. */
 function seededOrder(seed: string, app: string, minMs: number, maxMs: number): string[] {
@@ -94,7 +83,7 @@ describe('sandbox: dynos (late restarts, one-off dynos, restart and stop) and th
       const newest = current('service-1')
 
       await waitFor(() => restarts('service-1').length === 3)
-      await sleep(delay.maxMs + 10)
+      await pause(delay.maxMs + 10)
       expect(restarts('service-1').map(event => [event.dyno, event.version])).to.deep.equal(seededOrder('late', 'service-1', delay.minMs, delay.maxMs).map(name => [name, newest]))
       expect(versions('service-1')).to.deep.equal({'web.1': newest, 'web.2': newest, 'worker.1': newest})
     })
@@ -109,7 +98,7 @@ describe('sandbox: dynos (late restarts, one-off dynos, restart and stop) and th
       expect(restarts('service-2')).to.have.length(0)
 
       await sandbox.close()
-      await sleep(60)
+      await pause(60)
       expect(restarts('service-2'), 'no timer fired after close').to.have.length(0)
     })
   })
@@ -281,7 +270,7 @@ describe('sandbox: dynos (late restarts, one-off dynos, restart and stop) and th
         // eslint-disable-next-line no-await-in-loop
         if (await everyDynoHas('NEW')) break
         // eslint-disable-next-line no-await-in-loop
-        await sleep(5)
+        await pause(5)
       }
 
       await patchBoth('NEW,CUR')

@@ -3,21 +3,10 @@ import {expect} from 'chai'
 import {
   type Sandbox, type SandboxEvent, startSandbox,
 } from '../../sandbox/index.js'
+import {pause} from '../../src/core/wait.js'
 import {type KeyHolder, refusedPairs} from '../helpers/key-acceptance.js'
+import {waitFor} from '../helpers/wait-for.js'
 import {raw} from './sandbox/http.js'
-
-const sleep = (ms: number) => new Promise(resolve => {
-  setTimeout(resolve, ms)
-})
-
-async function waitFor(check: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms`)
-    // eslint-disable-next-line no-await-in-loop
-    await sleep(2)
-  }
-}
 
 interface DynoJson {
   command: string
@@ -274,7 +263,7 @@ describe('sandbox: what a rotation barrier must know about the platform (preboot
       expect((await api('GET', '/account/rate-limits')).body, 'free').to.deep.equal({remaining: 0})
 
       sandbox.control.setRateLimit({refillPerMinute: 600_000})
-      await sleep(20)
+      await pause(20)
       const refilled = await api('GET', '/apps/service-1')
       expect(refilled.status).to.equal(200)
       expect(Number(refilled.headers.get('ratelimit-remaining'))).to.be.within(50, 4500)

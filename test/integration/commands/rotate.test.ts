@@ -7,6 +7,7 @@ import Provision from '../../../src/commands/securekey/provision.js'
 import Rotate from '../../../src/commands/securekey/rotate.js'
 import Status from '../../../src/commands/securekey/status.js'
 import Teardown from '../../../src/commands/securekey/teardown.js'
+import {pause} from '../../../src/core/wait.js'
 import {fingerprint} from '../../../src/runtime/key.js'
 import {refusedPairs} from '../../helpers/key-acceptance.js'
 import {expectNoKeyValue, unwrapped} from '../../helpers/output.js'
@@ -57,9 +58,7 @@ const directWrite = (seed: number) => async (box: Sandbox) => {
   for (const {app, configVar} of holders) {
     box.control.setConfigVar(app, configVar, next)
     // eslint-disable-next-line no-await-in-loop
-    await new Promise(resolve => {
-      setTimeout(resolve, 20)
-    })
+    await pause(20)
   }
 }
 
@@ -490,9 +489,7 @@ describe('securekey:rotate and self-managed keys against the sandbox', () => {
       })
       await rotation(sandbox)
       // Let every late restart land, still counting.
-      await new Promise(resolve => {
-        setTimeout(resolve, 200)
-      })
+      await pause(200)
       stop()
       await sandbox.close()
       return refusals
